@@ -1,0 +1,81 @@
+//! The onemap HTTP server: routes, configuration, first-start sample data.
+//!
+//! [`start`] is what the `onemap serve` binary runs; tests call it too, on a free port.
+
+pub mod body;
+pub mod caller;
+pub mod config;
+pub mod problem;
+mod routes;
+pub mod seed;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use onemap_spatial::store::gpkg::GpkgStore;
+use onemap_spatial::{Catalog, LayerRegistry};
+use onemap_tiles::TileCache;
+
+pub use config::ServeConfig;
+pub use state::AppState;
+
+/// The layer declarations shipped in the binary (`data/layers/*.json`).
+const LAYER_DECLARATIONS: &[(&str, &str)] = &[
+    ("districts.json", include_str!("../../data/layers/districts.json")),
+    ("townships.json", include_str!("../../data/layers/townships.json")),
+    ("illegal_buildings.json", include_str!("../../data/layers/illegal_buildings.json")),
+    ("forest_stands.json", include_str!("../../data/layers/forest_stands.json")),
+    ("forest_patches.json", include_str!("../../data/layers/forest_patches.json")),
+    ("patrol_tracks.json", include_str!("../../data/layers/patrol_tracks.json")),
+    ("video_points.json", include_str!("../../data/layers/video_points.json")),
+];
+
+/// The shipped layer declarations.
+pub fn builtin_layers() -> LayerRegistry {
+    LayerRegistry::from_sources(LAYER_DECLARATIONS.iter().map(|(n, t)| (n.to_string(), *t)))
+        .expect("shipped layer declarations are valid")
+}
+
+/// The shipped layers plus any declarations in the data directory.
+pub fn layers(cfg: &ServeConfig) -> anyhow::Result<LayerRegistry> {
+    let mut reg = builtin_layers();
+    let dir = cfg.layers_dir();
+    if dir.is_dir() {
+        reg.extend_from_dir(&dir)?;
+    }
+    Ok(reg)
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the store, loads the index (and the sample data if asked), binds and serves.
+pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
+    let registry = layers(cfg)?;
+    let store = Arc::new(GpkgStore::open(&cfg.gpkg_path()).await?);
+    let catalog = Arc::new(Catalog::open(&registry, store).await?);
+    if cfg.sample_data {
+        let n = seed::load_if_empty(&catalog).await?;
+        if n > 0 {
+            tracing::info!(features = n, "sample data loaded on first start");
+        }
+    }
+    let tiles = Arc::new(TileCache::new(cfg.tile_cache_mb << 20));
+    catalog.subscribe(tiles.clone());
+    let state = AppState {
+        catalog,
+        tiles,
+        static_dir: cfg.static_dir.clone(),
+        public_url: cfg.public_url.clone(),
+    };
+    let app = routes::router(state.clone(), cfg.max_body_mb << 20);
+    let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
+    let addr = listener.local_addr()?;
+    let handle = tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Server { addr, state, handle })
+}

@@ -1,0 +1,19 @@
+//! `GET /health`: liveness plus what a monitor wants to see.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+pub async fn health(State(st): State<AppState>) -> Json<Value> {
+    let features: usize = st.catalog.layers().map(|l| l.read(|ix| ix.len())).sum();
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "store": st.catalog.store().describe(),
+        "layers": st.catalog.layers().count(),
+        "features": features,
+        "tile_cache": st.tiles.stats(),
+    }))
+}

@@ -1,0 +1,92 @@
+//! Layer listings: `/layers` for viewers and `/collections` in OGC API – Features shape.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use onemap_spatial::Layer;
+use serde_json::{Value, json};
+
+use crate::caller::Caller;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+fn bounds(layer: &Layer) -> Option<[f64; 4]> {
+    layer
+        .read(|ix| ix.bounds())
+        .map(|b| [b.min().x, b.min().y, b.max().x, b.max().y])
+}
+
+fn properties(layer: &Layer) -> Vec<Value> {
+    layer
+        .def
+        .properties
+        .iter()
+        .map(|p| json!({"name": p.name, "title": p.title, "type": p.type_name(), "required": p.required}))
+        .collect()
+}
+
+/// `GET /layers`: what a viewer needs to build a layer switcher.
+pub async fn list(State(st): State<AppState>, _caller: Caller, headers: HeaderMap) -> Json<Value> {
+    let base = st.base_url(&headers);
+    Json(Value::Array(
+        st.catalog
+            .layers()
+            .map(|l| {
+                let note = l.note();
+                json!({
+                    "id": l.def.id,
+                    "title": l.def.title,
+                    "description": l.def.description,
+                    "geometry_type": l.def.geometry.name(),
+                    "count": l.read(|ix| ix.len()),
+                    "bounds": bounds(l),
+                    "tilejson": format!("{base}/tiles/{}.json", l.def.id),
+                    "items": format!("{base}/collections/{}/items", l.def.id),
+                    "synthetic": note.synthetic,
+                    "provenance": note.provenance,
+                    "properties": properties(l),
+                })
+            })
+            .collect(),
+    ))
+}
+
+fn collection(base: &str, l: &Layer) -> Value {
+    let id = &l.def.id;
+    let mut c = json!({
+        "id": id,
+        "title": l.def.title,
+        "description": l.def.description,
+        "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "links": [
+            {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json"},
+            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
+            {"href": format!("{base}/tiles/{id}.json"), "rel": "tiles", "type": "application/json"},
+        ],
+    });
+    if let Some(b) = bounds(l) {
+        c["extent"] = json!({"spatial": {"bbox": [b], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
+    }
+    c
+}
+
+/// `GET /collections`.
+pub async fn collections(State(st): State<AppState>, _caller: Caller, headers: HeaderMap) -> Json<Value> {
+    let base = st.base_url(&headers);
+    Json(json!({
+        "collections": st.catalog.layers().map(|l| collection(&base, l)).collect::<Vec<_>>(),
+        "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}],
+    }))
+}
+
+/// `GET /collections/{layer}`.
+pub async fn collection_one(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    Path(layer): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let l = st.catalog.layer(&layer)?;
+    Ok(Json(collection(&st.base_url(&headers), l)))
+}

@@ -1,0 +1,45 @@
+//! The HTTP surface, one module per resource.
+
+mod edit;
+mod health;
+mod items;
+mod layers;
+mod styles;
+mod tiles;
+mod viewer;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::services::ServeDir;
+
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Every route of the server.
+pub fn router(state: AppState, max_body: usize) -> Router {
+    Router::new()
+        .route("/", get(viewer::index))
+        .route("/health", get(health::health))
+        .route("/layers", get(layers::list))
+        .route("/collections", get(layers::collections))
+        .route("/collections/{layer}", get(layers::collection_one))
+        .route("/collections/{layer}/items", get(items::list).post(edit::create))
+        .route(
+            "/collections/{layer}/items/{id}",
+            get(items::one).put(edit::replace).patch(edit::patch).delete(edit::delete),
+        )
+        .route("/tiles/{layers}", get(tiles::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/styles", get(styles::list))
+        .route("/styles/ramps", get(styles::ramps))
+        .route("/styles/{name}", get(styles::one))
+        .route("/fonts/{stack}/{range}", get(viewer::glyphs))
+        .nest_service("/static", ServeDir::new(&state.static_dir))
+        .fallback(|| async { Problem::not_found("no such resource") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}

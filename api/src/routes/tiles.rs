@@ -1,0 +1,145 @@
+//! Vector tiles and their TileJSON.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onemap_spatial::schema::PropType;
+use serde_json::{Map, Value, json};
+
+use crate::caller::Caller;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The highest zoom TileJSON advertises; clients overzoom past it.
+const MAX_ZOOM: u8 = 18;
+
+/// Splits `a,b,c` and checks every layer exists.
+fn layer_list<'a>(st: &AppState, list: &'a str) -> Result<Vec<&'a str>, Problem> {
+    let names: Vec<&str> = list.split(',').collect();
+    for n in &names {
+        st.catalog.layer(n)?;
+    }
+    Ok(names)
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| e.trim().starts_with("gzip") && !e.contains("q=0"))
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
+pub async fn tile(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    Path((layers, z, x, y)): Path<(String, String, String, String)>,
+) -> Result<Response, Problem> {
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| Problem::not_found(format!("`{y}`: tiles end in .mvt")))?;
+    let num = |name: &str, v: &str| -> Result<u32, Problem> {
+        v.parse().map_err(|_| Problem::bad_request(format!("tile {name} `{v}` is not a non-negative integer")))
+    };
+    let (z, x, y) = (num("z", &z)?, num("x", &x)?, num("y", y)?);
+    let tile = onemap_tiles::TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
+    layer_list(&st, &layers)?;
+    let entry = match st.tiles.get(&layers, tile, "") {
+        Some(hit) => hit,
+        // Rendering is CPU work: keep it off the async workers.
+        None => {
+            let st = st.clone();
+            tokio::task::spawn_blocking(move || {
+                let names: Vec<&str> = layers.split(',').collect();
+                st.tiles
+                    .get_or_render(&layers, tile, "", || onemap_tiles::render(&st.catalog, &names, tile))
+            })
+            .await
+            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "render-failed", "Tile rendering failed").detail(e.to_string()))?
+            .map_err(|e| Problem::bad_request(e.to_string()))?
+        }
+    };
+    let etag = HeaderValue::from_str(&format!("\"{}\"", entry.etag())).expect("hex ETag");
+    let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    if entry.is_empty() {
+        return Ok((StatusCode::NO_CONTENT, [cache, vary]).into_response());
+    }
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag.to_str().unwrap_or_default()))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache, vary]).into_response());
+    }
+    let ct = (header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    Ok(if accepts_gzip(&headers) {
+        let enc = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        ([ct, enc, (header::ETAG, etag), cache, vary], entry.gzip()).into_response()
+    } else {
+        ([ct, (header::ETAG, etag), cache, vary], entry.raw()).into_response()
+    })
+}
+
+/// The TileJSON `fields` type of a property.
+fn field_type(kind: &PropType) -> &'static str {
+    match kind {
+        PropType::Integer { .. } | PropType::Number { .. } => "Number",
+        PropType::Boolean => "Boolean",
+        _ => "String",
+    }
+}
+
+/// `GET /tiles/{layers}.json`: TileJSON 3.0.0.
+pub async fn tilejson(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, Problem> {
+    let list = file
+        .strip_suffix(".json")
+        .ok_or_else(|| Problem::not_found(format!("`{file}`: TileJSON ends in .json")))?;
+    let names = layer_list(&st, list)?;
+    let base = st.base_url(&headers);
+    let mut bounds: Option<[f64; 4]> = None;
+    let mut vector_layers = Vec::new();
+    for n in &names {
+        let l = st.catalog.layer(n)?;
+        if let Some(b) = l.read(|ix| ix.bounds()) {
+            let [x0, y0, x1, y1] = bounds.unwrap_or([180.0, 90.0, -180.0, -90.0]);
+            bounds = Some([x0.min(b.min().x), y0.min(b.min().y), x1.max(b.max().x), y1.max(b.max().y)]);
+        }
+        let fields: Map<String, Value> = l
+            .def
+            .properties
+            .iter()
+            .filter(|p| !p.is_geometry())
+            .map(|p| (p.name.clone(), Value::from(field_type(&p.kind))))
+            .collect();
+        vector_layers.push(json!({
+            "id": n,
+            "description": l.def.title,
+            "fields": fields,
+            "minzoom": 0,
+            "maxzoom": MAX_ZOOM,
+        }));
+    }
+    let bounds = bounds.unwrap_or([120.85, 30.67, 122.2, 31.88]);
+    let body = json!({
+        "tilejson": "3.0.0",
+        "name": list,
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 9],
+        "vector_layers": vector_layers,
+    });
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+}

@@ -1,0 +1,37 @@
+//! What every handler shares.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, header};
+use onemap_spatial::Catalog;
+use onemap_tiles::TileCache;
+
+/// Shared server state: the catalog (store + index), the tile cache, and settings.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalog: Arc<Catalog>,
+    pub tiles: Arc<TileCache>,
+    /// Where the viewer's files are (index.html, app.js, vendor/).
+    pub static_dir: PathBuf,
+    /// The URL clients reach us at, when a proxy hides it; else taken from `Host`.
+    pub public_url: Option<String>,
+}
+
+impl AppState {
+    /// The absolute base URL for links in TileJSON, styles and `next` links.
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let proto = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("http");
+        format!("{proto}://{host}")
+    }
+}

@@ -1,0 +1,188 @@
+//! Synthetic names: roads laid out on a per-district grid, and people.
+//!
+//! Shanghai convention: north–south roads are named after provinces (四川路, 西藏路), east–west
+//! roads after cities (南京路, 福州路), and suburban arterials are 公路 (沪太公路, 嘉松公路).
+//! None of the generated road/number combinations is a real address.
+
+use geo::Coord;
+
+use crate::districts::districts;
+use crate::geom::metres_per_degree;
+use crate::rng::Rng;
+
+const PROVINCES: &[&str] = &[
+    "四川", "河南", "江西", "福建", "浙江", "西藏", "云南", "山东", "山西", "广西", "贵州", "湖北",
+    "湖南", "陕西", "江苏", "甘肃", "新疆", "辽宁", "青海", "宁夏", "吉林", "河北", "安徽",
+];
+const CITIES: &[&str] = &[
+    "南京", "北京", "天津", "福州", "汉口", "九江", "宁波", "厦门", "苏州", "杭州", "长沙", "昆明",
+    "济南", "太原", "西安", "成都", "南昌", "合肥", "大连", "沈阳", "长春", "营口", "锦州", "丹东",
+    "延安", "长治", "武昌", "温州", "无锡", "常州", "扬州", "绍兴", "嘉兴", "湖州",
+];
+const HIGHWAYS: &[&str] = &[
+    "沪太",
+    "沪宜",
+    "嘉松",
+    "曹安",
+    "沪青平",
+    "川沙",
+    "南六",
+    "申江",
+    "亭枫",
+    "松卫",
+    "叶新",
+    "朱枫",
+    "沪南",
+    "浦星",
+    "金海",
+    "南芦",
+    "海川",
+    "大叶",
+    "沪杭",
+    "金石",
+    "陈海",
+    "北沿",
+    "宝杨",
+    "月罗",
+    "嘉戬",
+    "胜辛",
+    "外青松",
+    "青赵",
+    "新松",
+    "莘砖",
+    "沪金",
+    "南奉",
+    "航亭",
+];
+const TOWN_ROADS: &[&str] = &[
+    "振兴", "新华", "人民", "解放", "建设", "胜利", "育才", "民主", "兴园", "工业", "富民", "新农",
+    "金园", "林荫", "团结", "向阳", "文化", "园区", "科创", "创业",
+];
+const NS_SUFFIX: &[&str] = &["", "北", "中", "南"];
+const EW_SUFFIX: &[&str] = &["", "东", "中", "西"];
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "高", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "曹", "彭", "蒋", "蔡",
+    "沈", "顾", "陆", "钱", "施", "姚", "盛", "龚", "金", "倪", "严",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "霞", "平", "刚", "英", "华", "建", "国", "文", "辉", "玲", "红", "斌", "鹏", "宇", "浩", "凯",
+    "晨", "婷", "雪", "琳", "峰", "俊", "欣", "佳", "怡", "晓", "振", "海", "春", "荣", "林", "志",
+    "永", "德",
+];
+
+/// A synthetic person name: surname plus one or two given-name characters.
+pub(crate) fn person(rng: &mut Rng) -> String {
+    let mut s = String::from(*rng.pick(SURNAMES));
+    for _ in 0..if rng.chance(0.7) { 2 } else { 1 } {
+        let given: &&str = rng.pick(GIVEN);
+        s.push_str(given);
+    }
+    s
+}
+
+/// Central districts (the 7 inside the inner ring) get a dense grid of province/city roads.
+pub(crate) fn is_central(code: &str) -> bool {
+    matches!(
+        code,
+        "310101" | "310104" | "310105" | "310106" | "310107" | "310109" | "310110"
+    )
+}
+
+/// A per-district grid of synthetic roads: north–south lines every `spacing` metres named
+/// after provinces (or 公路 in suburbs), east–west lines named after cities (or 公路).
+pub(crate) struct RoadGrid {
+    origin: Coord,
+    mx: f64,
+    my: f64,
+    pub(crate) spacing: f64,
+    suburban: bool,
+    salt: u64,
+}
+
+/// A position on the road grid: the north–south and east–west road indices.
+#[derive(Clone, Copy)]
+pub(crate) struct Crossing {
+    pub(crate) i: i64,
+    pub(crate) j: i64,
+}
+
+impl RoadGrid {
+    pub(crate) fn new(district: usize, salt: u64) -> Self {
+        let d = &districts()[district];
+        let bbox = geo::BoundingRect::bounding_rect(&d.geometry).expect("non-empty");
+        let (mx, my) = metres_per_degree(bbox.center().y);
+        let central = is_central(d.code);
+        RoadGrid {
+            origin: bbox.min(),
+            mx,
+            my,
+            spacing: if central { 380.0 } else { 950.0 },
+            suburban: !central,
+            salt: salt ^ (district as u64).wrapping_mul(0x9E37_79B9),
+        }
+    }
+
+    /// The crossing nearest to `c`.
+    pub(crate) fn nearest_crossing(&self, c: Coord) -> Crossing {
+        Crossing {
+            i: ((c.x - self.origin.x) * self.mx / self.spacing).round() as i64,
+            j: ((c.y - self.origin.y) * self.my / self.spacing).round() as i64,
+        }
+    }
+
+    pub(crate) fn crossing_coord(&self, k: Crossing) -> Coord {
+        Coord {
+            x: self.origin.x + k.i as f64 * self.spacing / self.mx,
+            y: self.origin.y + k.j as f64 * self.spacing / self.my,
+        }
+    }
+
+    fn pick(&self, list: &[&str], axis: u64, index: i64) -> usize {
+        let mut r = Rng::new(self.salt ^ axis, "road");
+        let offset = r.below(list.len()) as i64;
+        // consecutive lines get different names (7 is coprime with every list length here)
+        (offset + index * 7).rem_euclid(list.len() as i64) as usize
+    }
+
+    /// Name of the north–south road `i`.
+    pub(crate) fn ns_road(&self, i: i64) -> String {
+        if self.suburban && i.rem_euclid(3) == 0 {
+            format!("{}公路", HIGHWAYS[self.pick(HIGHWAYS, 1, i)])
+        } else if self.suburban && i.rem_euclid(3) == 1 {
+            format!("{}路", TOWN_ROADS[self.pick(TOWN_ROADS, 2, i)])
+        } else {
+            let suffix = NS_SUFFIX[self.pick(NS_SUFFIX, 3, i / 8)];
+            format!("{}{}路", PROVINCES[self.pick(PROVINCES, 4, i)], suffix)
+        }
+    }
+
+    /// Name of the east–west road `j`.
+    pub(crate) fn ew_road(&self, j: i64) -> String {
+        if self.suburban && j.rem_euclid(3) == 0 {
+            format!("{}公路", HIGHWAYS[self.pick(HIGHWAYS, 5, j + 1000)])
+        } else if self.suburban && j.rem_euclid(3) == 1 {
+            format!("{}路", TOWN_ROADS[self.pick(TOWN_ROADS, 6, j + 1000)])
+        } else {
+            let suffix = EW_SUFFIX[self.pick(EW_SUFFIX, 7, j / 8)];
+            format!("{}{}路", CITIES[self.pick(CITIES, 8, j)], suffix)
+        }
+    }
+
+    /// A street address on the road nearest to `c`: "{road}{n}号", numbered along the road
+    /// (odd on one side, even on the other), as Shanghai house numbers are.
+    pub(crate) fn address(&self, c: Coord) -> String {
+        let x = (c.x - self.origin.x) * self.mx / self.spacing;
+        let y = (c.y - self.origin.y) * self.my / self.spacing;
+        let (dx, dy) = (x - x.round(), y - y.round());
+        let (road, along, side) = if dx.abs() < dy.abs() {
+            (self.ns_road(x.round() as i64), y, dx >= 0.0)
+        } else {
+            (self.ew_road(y.round() as i64), x, dy >= 0.0)
+        };
+        let n = ((along.rem_euclid(30.0) * self.spacing / 12.0) as i64) * 2 + 1 + i64::from(side);
+        format!("{road}{n}号")
+    }
+}

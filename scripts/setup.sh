@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what building and testing onemap needs, from Debian's packages, when it is missing.
+#   scripts/setup.sh build   cmake, sqlite3 and libsqlite3-dev to build PROJ from the proj crate's source; node/npm
+#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS
+set -euo pipefail
+
+want=(cmake sqlite3 libsqlite3-dev pkg-config nodejs npm)
+if [ "${1:-build}" = test ]; then
+  want+=(gdal-bin chromium fonts-noto-cjk postgresql-common)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  case "$p" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# PostGIS for whichever PostgreSQL server major is installed (or the default one).
+if [ "${1:-build}" = test ]; then
+  major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+  if [ -z "$major" ]; then
+    missing+=(postgresql)
+  elif ! dpkg-query -W -f='${Status}' "postgresql-$major-postgis-3" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("postgresql-$major-postgis-3")
+  fi
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # postgresql itself was missing: now its PostGIS.
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    major=$(ls /usr/lib/postgresql | sort -n | tail -1)
+    $sudo apt-get install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >/dev/null
+  fi
+fi

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: formatting and lints, every crate's tests, the end-to-end
+# HTTP tests, and the headless-Chromium viewer test against a real server with the sample data.
+# Installs what it needs first (scripts/setup.sh test).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/setup.sh test
+scripts/vendor-viewer.sh
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo build --bin onemap --quiet
+cargo test --workspace --no-fail-fast
+
+# The viewer in a real browser, against a server with the sample data.
+data=$(mktemp -d)
+log="$data/server.log"
+target/debug/onemap serve --bind 127.0.0.1:0 --data "$data" --sample-data >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 600); do
+  url=$(sed -n 's/^onemap serving at \(http[^ ]*\)\/$/\1/p' "$log")
+  [ -n "$url" ] && break
+  kill -0 $pid 2>/dev/null || { cat "$log"; echo "server died" >&2; exit 1; }
+  sleep 0.2
+done
+[ -n "${url:-}" ] || { cat "$log"; echo "server did not start" >&2; exit 1; }
+ONEMAP_URL="$url" node --test viewer/viewer.test.mjs

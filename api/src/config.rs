@@ -26,6 +26,10 @@ pub struct ServeConfig {
     /// Tile cache budget in MiB.
     #[arg(long, env = "ONEMAP_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: usize,
+    /// Coordinate settings as JSON: `{"sh2000_proj": "<PROJ string>", "correction": …}`;
+    /// without it the unofficial Shanghai 2000 profile is used.
+    #[arg(long, env = "ONEMAP_COORD_CONFIG")]
+    pub coord_config: Option<PathBuf>,
     /// Largest request body accepted, in MiB.
     #[arg(long, env = "ONEMAP_MAX_BODY_MB", default_value_t = 16)]
     pub max_body_mb: usize,
@@ -40,5 +44,16 @@ impl ServeConfig {
     /// Where an agency drops extra layer declarations.
     pub fn layers_dir(&self) -> PathBuf {
         self.data.join("layers")
+    }
+}
+
+impl ServeConfig {
+    /// The coordinate settings, from `--coord-config` or the defaults.
+    pub fn coord(&self) -> anyhow::Result<onemap_coord::CoordConfig> {
+        Ok(match &self.coord_config {
+            Some(p) => serde_json::from_str(&std::fs::read_to_string(p)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            None => Default::default(),
+        })
     }
 }

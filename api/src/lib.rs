@@ -5,6 +5,7 @@
 pub mod body;
 pub mod caller;
 pub mod config;
+pub mod coords;
 pub mod problem;
 mod routes;
 pub mod seed;
@@ -67,9 +68,11 @@ pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
     }
     let tiles = Arc::new(TileCache::new(cfg.tile_cache_mb << 20));
     catalog.subscribe(tiles.clone());
+    let coords = Arc::new(coords::Coords::new(cfg.coord()?)?);
     let state = AppState {
         catalog,
         tiles,
+        coords,
         static_dir: cfg.static_dir.clone(),
         public_url: cfg.public_url.clone(),
     };

@@ -7,11 +7,14 @@ use axum::http::{HeaderMap, header};
 use onemap_spatial::Catalog;
 use onemap_tiles::TileCache;
 
+use crate::coords::Coords;
+
 /// Shared server state: the catalog (store + index), the tile cache, and settings.
 #[derive(Clone)]
 pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub tiles: Arc<TileCache>,
+    pub coords: Arc<Coords>,
     /// Where the viewer's files are (index.html, app.js, vendor/).
     pub static_dir: PathBuf,
     /// The URL clients reach us at, when a proxy hides it; else taken from `Host`.

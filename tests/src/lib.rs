@@ -81,6 +81,7 @@ pub fn config(data: PathBuf, sample_data: bool) -> ServeConfig {
         static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../api/static")),
         public_url: None,
         tile_cache_mb: 64,
+        coord_config: None,
         max_body_mb: 2,
     }
 }

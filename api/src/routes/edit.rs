@@ -1,17 +1,20 @@
 //! Writing features: POST, PUT, PATCH (JSON merge patch) and DELETE with optimistic concurrency.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_spatial::geojson_out::{feature_json, geometry_json};
 use onemap_spatial::validate::{Issue, validate_feature};
 use onemap_spatial::{CatalogError, Draft, Feature, LayerDef, StoreError};
+use onemap_coord::Crs;
 use serde_json::{Map, Value};
 
 use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::problem::Problem;
-use crate::routes::items::{etag, parse_id};
+use crate::coords::{STORE_CRS, convert_geojson, parse_crs};
+use crate::routes::items::{content_crs, crs_param, etag, output_crs, parse_id};
 use crate::state::AppState;
 
 /// How often a PATCH without `If-Match` re-reads and re-merges after losing a race.
@@ -53,15 +56,40 @@ fn validate(def: &LayerDef, geometry: Option<&Value>, props: &Map<String, Value>
     validate_feature(def, geometry, props).map_err(Problem::invalid)
 }
 
-fn written(status: StatusCode, f: &Feature, location: Option<String>) -> Response {
-    let mut r = (status, feature_json(f).to_string()).into_response();
+/// The CRS a write's coordinates are in (the `crs` parameter, or a `"crs"` member of the
+/// body); converts the body's geometries to the store's CRS in place.
+fn input_crs(
+    st: &AppState,
+    query: &Result<Query<Vec<(String, String)>>, QueryRejection>,
+    body: &mut Value,
+) -> Result<Crs, Problem> {
+    let params = query.as_ref().map_err(|e| Problem::bad_request(e.body_text()))?;
+    let mut crs = crs_param(&params.0)?;
+    if let Some(c) = body.as_object_mut().and_then(|o| o.remove("crs")) {
+        crs = parse_crs("crs", c.as_str().ok_or_else(|| Problem::bad_request("`crs` must be a string"))?)?;
+    }
+    if crs != STORE_CRS {
+        convert_geojson(&st.coords.transformer(crs, STORE_CRS)?, body)?;
+    }
+    Ok(crs)
+}
+
+/// The response to a write, in the CRS the client wrote in.
+fn written(st: &AppState, status: StatusCode, f: &Feature, location: Option<String>, crs: Crs) -> Result<Response, Problem> {
+    let mut body = feature_json(f);
+    if let Some(t) = output_crs(st, crs)? {
+        convert_geojson(&t, &mut body)?;
+    }
+    let mut r = (status, body.to_string()).into_response();
     let h = r.headers_mut();
+    let (name, value) = content_crs(crs);
+    h.insert(name, value);
     h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/geo+json"));
     h.insert(header::ETAG, etag(f.version));
     if let Some(l) = location.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
         h.insert(header::LOCATION, l);
     }
-    r
+    Ok(r)
 }
 
 /// `POST /collections/{layer}/items`: 201 with the stored feature and its Location.
@@ -70,15 +98,17 @@ pub async fn create(
     caller: Caller,
     headers: HeaderMap,
     Path(layer): Path<String>,
-    JsonBody(body): JsonBody,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    JsonBody(mut body): JsonBody,
 ) -> Result<Response, Problem> {
     let l = st.catalog.layer(&layer)?;
+    let crs = input_crs(&st, &query, &mut body)?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
     let f = st.catalog.create(&layer, vec![draft]).await?.remove(0);
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id = f.id, "create");
     let loc = format!("{}/collections/{layer}/items/{}", st.base_url(&headers), f.id);
-    Ok(written(StatusCode::CREATED, &f, Some(loc)))
+    written(&st, StatusCode::CREATED, &f, Some(loc), crs)
 }
 
 /// `PUT /collections/{layer}/items/{id}`: replaces geometry and all properties.
@@ -87,17 +117,19 @@ pub async fn replace(
     caller: Caller,
     headers: HeaderMap,
     Path((layer, id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    JsonBody(mut body): JsonBody,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
     st.catalog.get(&layer, id)?;
+    let crs = input_crs(&st, &query, &mut body)?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
     let f = st.catalog.replace(&layer, id, expected, draft).await?;
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "replace");
-    Ok(written(StatusCode::OK, &f, None))
+    written(&st, StatusCode::OK, &f, None, crs)
 }
 
 /// The feature's properties as a client sees them, secondary geometries included.
@@ -127,11 +159,13 @@ pub async fn patch(
     caller: Caller,
     headers: HeaderMap,
     Path((layer, id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    JsonBody(mut body): JsonBody,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
+    let crs = input_crs(&st, &query, &mut body)?;
     let obj = body
         .as_object()
         .ok_or_else(|| Problem::invalid(vec![Issue::new("", "a merge patch must be a JSON object")]))?;
@@ -160,7 +194,7 @@ pub async fn patch(
         match st.catalog.replace(&layer, id, Some(cur.version), draft).await {
             Ok(f) => {
                 tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "patch");
-                return Ok(written(StatusCode::OK, &f, None));
+                return written(&st, StatusCode::OK, &f, None, crs);
             }
             // Someone else wrote in between: merge again onto their version,
             // unless the client pinned a version.

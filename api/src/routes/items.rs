@@ -9,7 +9,10 @@ use onemap_spatial::geojson_out::feature_json;
 use onemap_spatial::query::{ItemQuery, filter_value};
 use serde_json::{Value, json};
 
+use onemap_coord::{Crs, Transformer};
+
 use crate::caller::Caller;
+use crate::coords::{STORE_CRS, convert_bbox, convert_geojson, parse_crs};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -58,9 +61,12 @@ pub async fn list(
         limit: DEFAULT_LIMIT,
         ..Default::default()
     };
+    let (mut crs, mut bbox_crs) = (STORE_CRS, STORE_CRS);
     for (k, v) in &params {
         match k.as_str() {
             "bbox" => q.bbox = Some(parse_bbox(v)?),
+            "crs" => crs = parse_crs("crs", v)?,
+            "bbox-crs" => bbox_crs = parse_crs("bbox-crs", v)?,
             "limit" => q.limit = parse_count("limit", v)?.min(MAX_LIMIT),
             "offset" => q.offset = parse_count("offset", v)?,
             "f" if v == "json" || v == "geojson" => {}
@@ -73,7 +79,15 @@ pub async fn list(
             }
         }
     }
+    if let Some(b) = q.bbox.filter(|_| bbox_crs != STORE_CRS) {
+        q.bbox = Some(convert_bbox(&st.coords.transformer(bbox_crs, STORE_CRS)?, b)?);
+    }
     let page = l.read(|ix| ix.query(&q));
+    let mut features: Vec<Value> = page.features.iter().map(|f| feature_json(f)).collect();
+    let out = output_crs(&st, crs)?;
+    if let Some(t) = &out {
+        features.iter_mut().try_for_each(|f| convert_geojson(t, f))?;
+    }
     let base = format!("{}/collections/{layer}/items", st.base_url(&headers));
     let link = |offset: usize| {
         let mut ps: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "offset").cloned().collect();
@@ -88,10 +102,30 @@ pub async fn list(
         "type": "FeatureCollection",
         "numberMatched": page.matched,
         "numberReturned": page.features.len(),
-        "features": page.features.iter().map(|f| feature_json(f)).collect::<Vec<Value>>(),
+        "features": features,
         "links": links,
     });
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response())
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json")), content_crs(crs)], body.to_string()).into_response())
+}
+
+/// The transformer from the store's CRS to `crs`, or None when they are the same.
+pub fn output_crs(st: &AppState, crs: Crs) -> Result<Option<Transformer>, Problem> {
+    (crs != STORE_CRS).then(|| st.coords.transformer(STORE_CRS, crs)).transpose()
+}
+
+/// The `Content-Crs` header (OGC API – Features Part 2) naming the CRS of a response.
+pub fn content_crs(crs: Crs) -> (header::HeaderName, HeaderValue) {
+    let v = HeaderValue::from_str(&crs.to_string()).unwrap_or(HeaderValue::from_static("unknown"));
+    (header::HeaderName::from_static("content-crs"), v)
+}
+
+/// Reads the optional `crs` query parameter.
+pub fn crs_param(params: &[(String, String)]) -> Result<Crs, Problem> {
+    params
+        .iter()
+        .find(|(k, _)| k == "crs")
+        .map(|(_, v)| parse_crs("crs", v))
+        .unwrap_or(Ok(STORE_CRS))
 }
 
 /// `GET /collections/{layer}/items/{id}`.
@@ -99,15 +133,23 @@ pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,
     Path((layer, id)): Path<(String, String)>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, Problem> {
+    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let crs = crs_param(&params)?;
     let id = parse_id(&id)?;
     let f = st.catalog.get(&layer, id)?;
+    let mut body = feature_json(&f);
+    if let Some(t) = output_crs(&st, crs)? {
+        convert_geojson(&t, &mut body)?;
+    }
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json")),
             (header::ETAG, etag(f.version)),
+            content_crs(crs),
         ],
-        feature_json(&f).to_string(),
+        body.to_string(),
     )
         .into_response())
 }

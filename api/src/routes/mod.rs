@@ -1,5 +1,6 @@
 //! The HTTP surface, one module per resource.
 
+mod coord;
 mod edit;
 mod health;
 mod items;
@@ -10,11 +11,14 @@ mod viewer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::services::ServeDir;
 
 use crate::problem::Problem;
 use crate::state::AppState;
+
+/// Room for a million points in a batch conversion (about 40 bytes each as JSON).
+const COORD_BODY_LIMIT: usize = 64 << 20;
 
 /// Every route of the server.
 pub fn router(state: AppState, max_body: usize) -> Router {
@@ -31,6 +35,13 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         )
         .route("/tiles/{layers}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .route(
+            "/coord/convert",
+            get(coord::convert_one)
+                .post(coord::convert_many)
+                .layer(DefaultBodyLimit::max(COORD_BODY_LIMIT)),
+        )
+        .route("/coord/fit", post(coord::fit_correction))
         .route("/styles", get(styles::list))
         .route("/styles/ramps", get(styles::ramps))
         .route("/styles/{name}", get(styles::one))

@@ -16,13 +16,19 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Body too large").detail(e.body_text())
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body-too-large",
+                    "Body too large",
+                )
+                .detail(e.body_text())
             } else {
                 Problem::bad_request(format!("could not read the body: {}", e.body_text()))
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON").detail(e.to_string()))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON")
+                .detail(e.to_string())
+        })
     }
 }

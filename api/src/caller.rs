@@ -78,7 +78,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                 "district" => Level::District,
                 "township" => Level::Township,
                 "system" => Level::System,
-                _ => return Err(Problem::bad_request(format!("X-Onemap-Level `{l}` is not city, district, township or system"))),
+                _ => {
+                    return Err(Problem::bad_request(format!(
+                        "X-Onemap-Level `{l}` is not city, district, township or system"
+                    )));
+                }
             };
         }
         c.district = h("x-onemap-district")?;

@@ -46,9 +46,9 @@ impl Coords {
 
 /// Reads a CRS parameter.
 pub fn parse_crs(name: &str, value: &str) -> Result<Crs, Problem> {
-    value
-        .parse()
-        .map_err(|e: CoordError| Problem::bad_request(format!("{name}: {e}")).with("parameter", name))
+    value.parse().map_err(|e: CoordError| {
+        Problem::bad_request(format!("{name}: {e}")).with("parameter", name)
+    })
 }
 
 /// A conversion failure as a problem naming the point.
@@ -60,7 +60,8 @@ pub fn problem(e: CoordError) -> Problem {
         | CoordError::ProjFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::BAD_REQUEST,
     };
-    let mut p = Problem::new(status, "coordinate-error", "Coordinate conversion failed").detail(e.to_string());
+    let mut p = Problem::new(status, "coordinate-error", "Coordinate conversion failed")
+        .detail(e.to_string());
     if let Some(i) = e.index() {
         p = p.with("point_index", i);
     }
@@ -85,7 +86,10 @@ fn positions<'a>(v: &'a mut Value, out: &mut Vec<&'a mut Vec<Value>>) {
                 match (k.as_str(), v) {
                     ("geometry", g) => positions(g, out),
                     ("properties", Value::Object(props)) => {
-                        props.values_mut().filter(|p| p.get("coordinates").is_some()).for_each(|p| positions(p, out));
+                        props
+                            .values_mut()
+                            .filter(|p| p.get("coordinates").is_some())
+                            .for_each(|p| positions(p, out));
                     }
                     _ => {}
                 }

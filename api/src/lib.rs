@@ -23,13 +23,34 @@ pub use state::AppState;
 
 /// The layer declarations shipped in the binary (`data/layers/*.json`).
 const LAYER_DECLARATIONS: &[(&str, &str)] = &[
-    ("districts.json", include_str!("../../data/layers/districts.json")),
-    ("townships.json", include_str!("../../data/layers/townships.json")),
-    ("illegal_buildings.json", include_str!("../../data/layers/illegal_buildings.json")),
-    ("forest_stands.json", include_str!("../../data/layers/forest_stands.json")),
-    ("forest_patches.json", include_str!("../../data/layers/forest_patches.json")),
-    ("patrol_tracks.json", include_str!("../../data/layers/patrol_tracks.json")),
-    ("video_points.json", include_str!("../../data/layers/video_points.json")),
+    (
+        "districts.json",
+        include_str!("../../data/layers/districts.json"),
+    ),
+    (
+        "townships.json",
+        include_str!("../../data/layers/townships.json"),
+    ),
+    (
+        "illegal_buildings.json",
+        include_str!("../../data/layers/illegal_buildings.json"),
+    ),
+    (
+        "forest_stands.json",
+        include_str!("../../data/layers/forest_stands.json"),
+    ),
+    (
+        "forest_patches.json",
+        include_str!("../../data/layers/forest_patches.json"),
+    ),
+    (
+        "patrol_tracks.json",
+        include_str!("../../data/layers/patrol_tracks.json"),
+    ),
+    (
+        "video_points.json",
+        include_str!("../../data/layers/video_points.json"),
+    ),
 ];
 
 /// The shipped layer declarations.
@@ -80,5 +101,9 @@ pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
     let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
     let addr = listener.local_addr()?;
     let handle = tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(Server { addr, state, handle })
+    Ok(Server {
+        addr,
+        state,
+        handle,
+    })
 }

@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use onemap_api::ServeConfig;
 
 #[derive(Parser)]
-#[command(name = "onemap", version, about = "Spatial core for Shanghai city agencies: features, tiles, one-map viewer")]
+#[command(
+    name = "onemap",
+    version,
+    about = "Spatial core for Shanghai city agencies: features, tiles, one-map viewer"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,7 +24,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     match Cli::parse().command {

@@ -6,9 +6,14 @@ use onemap_spatial::validate::Issue;
 use onemap_spatial::{CatalogError, StoreError};
 use serde::Serialize;
 
-/// An error response body (`application/problem+json`).
+/// An error response (`application/problem+json`); boxed, so results that carry
+/// one stay small on the happy path.
+#[derive(Debug, Clone)]
+pub struct Problem(Box<Body>);
+
+/// The members of a problem body.
 #[derive(Debug, Clone, Serialize)]
-pub struct Problem {
+pub struct Body {
     #[serde(skip)]
     pub status: StatusCode,
     /// A URI naming the kind of problem; relative, under `/problems/`.
@@ -27,23 +32,23 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, kind: &str, title: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Body {
             status,
             kind: format!("/problems/{kind}"),
             title: title.into(),
             detail: None,
             errors: Vec::new(),
             extra: Default::default(),
-        }
+        }))
     }
 
     pub fn detail(mut self, d: impl Into<String>) -> Self {
-        self.detail = Some(d.into());
+        self.0.detail = Some(d.into());
         self
     }
 
     pub fn with(mut self, key: &str, v: impl Into<serde_json::Value>) -> Self {
-        self.extra.insert(key.into(), v.into());
+        self.0.extra.insert(key.into(), v.into());
         self
     }
 
@@ -59,30 +64,40 @@ impl Problem {
 
     /// 422: the body parsed but breaks the layer's schema or geometry rules.
     pub fn invalid(errors: Vec<Issue>) -> Self {
-        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-feature", "Invalid feature");
-        p.detail = Some(
-            errors
-                .iter()
-                .map(|i| format!("{}: {}", i.field, i.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        p.errors = errors;
+        let detail = errors
+            .iter()
+            .map(|i| format!("{}: {}", i.field, i.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-feature",
+            "Invalid feature",
+        )
+        .detail(detail);
+        p.0.errors = errors;
         p
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let body = serde_json::to_vec(&*self.0).unwrap_or_default();
+        (
+            self.0.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }
 
 impl From<CatalogError> for Problem {
     fn from(e: CatalogError) -> Self {
         match e {
-            CatalogError::UnknownLayer(_) | CatalogError::NotFound { .. } => Problem::not_found(e.to_string()),
+            CatalogError::UnknownLayer(_) | CatalogError::NotFound { .. } => {
+                Problem::not_found(e.to_string())
+            }
             CatalogError::Invalid(issues) => Problem::invalid(issues),
             CatalogError::Store(s) => s.into(),
         }
@@ -93,18 +108,31 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => Problem::not_found(e.to_string()),
-            StoreError::VersionMismatch { current, .. } => {
-                Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", "Precondition failed")
+            StoreError::VersionMismatch { current, .. } => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                "Precondition failed",
+            )
+            .detail(e.to_string())
+            .with("current_version", current),
+            StoreError::Duplicate(_) => {
+                Problem::new(StatusCode::CONFLICT, "duplicate-key", "Conflict")
                     .detail(e.to_string())
-                    .with("current_version", current)
             }
-            StoreError::Duplicate(_) => Problem::new(StatusCode::CONFLICT, "duplicate-key", "Conflict").detail(e.to_string()),
-            StoreError::Unavailable(_) => {
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "store-unavailable", "Store unavailable").detail(e.to_string())
-            }
+            StoreError::Unavailable(_) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-unavailable",
+                "Store unavailable",
+            )
+            .detail(e.to_string()),
             StoreError::Other(_) => {
                 tracing::error!(error = %e, "store failure");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "store-error", "Internal store error").detail(e.to_string())
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "store-error",
+                    "Internal store error",
+                )
+                .detail(e.to_string())
             }
         }
     }

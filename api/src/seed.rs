@@ -18,10 +18,15 @@ pub async fn load_if_empty(catalog: &Catalog) -> anyhow::Result<usize> {
         let layer = catalog.layer(sample.layer)?;
         let mut drafts = Vec::with_capacity(sample.features.len());
         for (i, f) in sample.features.iter().enumerate() {
-            let props = f.get("properties").and_then(Value::as_object).cloned().unwrap_or_else(Map::new);
-            let draft = validate_feature(&layer.def, f.get("geometry"), &props).map_err(|issues| {
-                anyhow::anyhow!("sample {} feature {i} is invalid: {issues:?}", sample.layer)
-            })?;
+            let props = f
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_else(Map::new);
+            let draft =
+                validate_feature(&layer.def, f.get("geometry"), &props).map_err(|issues| {
+                    anyhow::anyhow!("sample {} feature {i} is invalid: {issues:?}", sample.layer)
+                })?;
             drafts.push(draft);
         }
         total += drafts.len();
@@ -35,7 +40,11 @@ pub async fn load_if_empty(catalog: &Catalog) -> anyhow::Result<usize> {
                 },
             )
             .await?;
-        tracing::info!(layer = sample.layer, synthetic = sample.synthetic, "sample data loaded");
+        tracing::info!(
+            layer = sample.layer,
+            synthetic = sample.synthetic,
+            "sample data loaded"
+        );
     }
     Ok(total)
 }

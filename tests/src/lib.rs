@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use onemap_api::{Server, ServeConfig};
+use onemap_api::{ServeConfig, Server};
 use serde_json::Value;
 
 /// A server started in-process over a fresh data directory, stopped on drop.
@@ -30,7 +30,10 @@ impl TestServer {
         let server = onemap_api::start(&cfg).await.expect("server starts");
         Self {
             base: format!("http://{}", server.addr),
-            client: reqwest::Client::builder().no_gzip().build().expect("client"),
+            client: reqwest::Client::builder()
+                .no_gzip()
+                .build()
+                .expect("client"),
             server,
             dir,
         }
@@ -42,7 +45,12 @@ impl TestServer {
 
     /// GET and parse JSON, asserting the status.
     pub async fn get_json(&self, path: &str, status: u16) -> Value {
-        let r = self.client.get(self.url(path)).send().await.expect("request");
+        let r = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(r.status().as_u16(), status, "GET {path}");
         r.json().await.expect("JSON body")
     }
@@ -96,6 +104,9 @@ pub async fn assert_problem(r: reqwest::Response, status: u16) -> Value {
         .unwrap_or_default();
     assert_eq!(ct, "application/problem+json", "problem content type");
     let body: Value = r.json().await.expect("problem JSON");
-    assert!(body["type"].is_string() && body["title"].is_string(), "problem members: {body}");
+    assert!(
+        body["type"].is_string() && body["title"].is_string(),
+        "problem members: {body}"
+    );
     body
 }

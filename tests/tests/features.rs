@@ -38,9 +38,20 @@ async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names() 
     let location = r.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(r.headers()["etag"], "\"1\"");
     let created: Value = r.json().await.unwrap();
-    assert!(location.ends_with(&format!("/collections/video_points/items/{}", created["id"])));
+    assert!(location.ends_with(&format!(
+        "/collections/video_points/items/{}",
+        created["id"]
+    )));
 
-    let got: Value = s.client.get(&location).send().await.unwrap().json().await.unwrap();
+    let got: Value = s
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["geometry"], body["geometry"]);
     assert_eq!(got["properties"], body["properties"]);
 
@@ -58,7 +69,10 @@ async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names() 
     expected["status"] = json!("offline");
     expected.as_object_mut().unwrap().remove("bearing");
     assert_eq!(patched["properties"], expected);
-    assert_eq!(patched["geometry"], body["geometry"], "PATCH without geometry keeps it");
+    assert_eq!(
+        patched["geometry"], body["geometry"],
+        "PATCH without geometry keeps it"
+    );
 
     let r = s
         .client
@@ -69,13 +83,21 @@ async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names() 
         .unwrap();
     let moved: Value = r.json().await.unwrap();
     assert_eq!(moved["geometry"]["coordinates"], json!([121.5, 31.2]));
-    assert_eq!(moved["properties"], expected, "PATCH of geometry keeps properties");
+    assert_eq!(
+        moved["properties"], expected,
+        "PATCH of geometry keeps properties"
+    );
 }
 
 #[tokio::test]
 async fn stale_if_match_gets_412_and_leaves_the_feature_alone() {
     let s = TestServer::empty().await;
-    let r = post(&s, "video_points", &camera("31010400001320000002", 121.44, 31.19)).await;
+    let r = post(
+        &s,
+        "video_points",
+        &camera("31010400001320000002", 121.44, 31.19),
+    )
+    .await;
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     let ok = s
         .client
@@ -88,15 +110,27 @@ async fn stale_if_match_gets_412_and_leaves_the_feature_alone() {
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["etag"], "\"2\"");
     for req in [
-        s.client.put(&loc).json(&camera("31010400001320000002", 121.46, 31.19)),
-        s.client.patch(&loc).json(&json!({"properties": {"status": "offline"}})),
+        s.client
+            .put(&loc)
+            .json(&camera("31010400001320000002", 121.46, 31.19)),
+        s.client
+            .patch(&loc)
+            .json(&json!({"properties": {"status": "offline"}})),
         s.client.delete(&loc),
     ] {
         let r = req.header("if-match", "\"1\"").send().await.unwrap();
         let p = assert_problem(r, 412).await;
         assert_eq!(p["current_version"], 2);
     }
-    let got: Value = s.client.get(&loc).send().await.unwrap().json().await.unwrap();
+    let got: Value = s
+        .client
+        .get(&loc)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["version"], 2);
     assert_eq!(got["geometry"]["coordinates"], json!([121.45, 31.19]));
 }
@@ -104,10 +138,21 @@ async fn stale_if_match_gets_412_and_leaves_the_feature_alone() {
 #[tokio::test]
 async fn delete_removes_the_feature() {
     let s = TestServer::empty().await;
-    let r = post(&s, "video_points", &camera("31010400001320000003", 121.44, 31.19)).await;
+    let r = post(
+        &s,
+        "video_points",
+        &camera("31010400001320000003", 121.44, 31.19),
+    )
+    .await;
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(s.count("video_points").await, 1);
-    let r = s.client.delete(&loc).header("if-match", "\"1\"").send().await.unwrap();
+    let r = s
+        .client
+        .delete(&loc)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     assert_problem(s.client.get(&loc).send().await.unwrap(), 404).await;
     assert_problem(s.client.delete(&loc).send().await.unwrap(), 404).await;
@@ -131,7 +176,15 @@ async fn footprint_is_kept_as_a_second_geometry() {
     let r = post(&s, "illegal_buildings", &body).await;
     assert_eq!(r.status(), 201);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let got: Value = s.client.get(&loc).send().await.unwrap().json().await.unwrap();
+    let got: Value = s
+        .client
+        .get(&loc)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["properties"]["footprint"], footprint);
     let r = s
         .client
@@ -161,28 +214,75 @@ async fn bad_input_gets_a_problem_naming_it_and_writes_nothing() {
     let mut unknown = good.clone();
     unknown["properties"]["colour"] = json!("red");
     let mut missing = good.clone();
-    missing["properties"].as_object_mut().unwrap().remove("status");
+    missing["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("status");
     let cases: Vec<(Value, &str)> = vec![
         (json!([1, 2]), ""),
         (json!({"type": "FeatureCollection", "features": []}), "type"),
         (unknown, "properties.colour"),
         (missing, "properties.status"),
-        (with(&["properties", "status"], json!("broken")), "properties.status"),
-        (with(&["properties", "bearing"], json!(400)), "properties.bearing"),
-        (with(&["properties", "bearing"], json!("east")), "properties.bearing"),
-        (with(&["properties", "device_code"], json!("31010400002000000004")), "properties.device_code"),
-        (with(&["properties", "device_code"], json!("123")), "properties.device_code"),
-        (with(&["properties", "district_code"], json!("440104")), "properties.district_code"),
-        (with(&["geometry"], json!({"type": "Point", "coordinates": [31.19, 121.44]})), "geometry.coordinates"),
-        (with(&["geometry"], json!({"type": "Point", "coordinates": [0, 0]})), "geometry.coordinates"),
-        (with(&["geometry"], json!({"type": "LineString", "coordinates": [[121.4, 31.1], [121.5, 31.2]]})), "geometry"),
+        (
+            with(&["properties", "status"], json!("broken")),
+            "properties.status",
+        ),
+        (
+            with(&["properties", "bearing"], json!(400)),
+            "properties.bearing",
+        ),
+        (
+            with(&["properties", "bearing"], json!("east")),
+            "properties.bearing",
+        ),
+        (
+            with(
+                &["properties", "device_code"],
+                json!("31010400002000000004"),
+            ),
+            "properties.device_code",
+        ),
+        (
+            with(&["properties", "device_code"], json!("123")),
+            "properties.device_code",
+        ),
+        (
+            with(&["properties", "district_code"], json!("440104")),
+            "properties.district_code",
+        ),
+        (
+            with(
+                &["geometry"],
+                json!({"type": "Point", "coordinates": [31.19, 121.44]}),
+            ),
+            "geometry.coordinates",
+        ),
+        (
+            with(
+                &["geometry"],
+                json!({"type": "Point", "coordinates": [0, 0]}),
+            ),
+            "geometry.coordinates",
+        ),
+        (
+            with(
+                &["geometry"],
+                json!({"type": "LineString", "coordinates": [[121.4, 31.1], [121.5, 31.2]]}),
+            ),
+            "geometry",
+        ),
         (with(&["geometry"], json!({"type": "Point"})), "geometry"),
         (with(&["geometry"], Value::Null), "geometry"),
     ];
     for (body, field) in cases {
         let r = post(&s, "video_points", &body).await;
         let p = assert_problem(r, 422).await;
-        let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
         assert!(
             fields.iter().any(|f| f.starts_with(field)),
             "body {body} should name {field}, got {fields:?}"
@@ -192,8 +292,19 @@ async fn bad_input_gets_a_problem_naming_it_and_writes_nothing() {
         json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
                "properties": {"stand_no": "310151-001-001", "compartment": "001"}})
     };
-    let bowtie = json!([[121.5, 31.6], [121.51, 31.61], [121.51, 31.6], [121.5, 31.61], [121.5, 31.6]]);
-    let unclosed = json!([[121.5, 31.6], [121.51, 31.6], [121.51, 31.61], [121.5, 31.61]]);
+    let bowtie = json!([
+        [121.5, 31.6],
+        [121.51, 31.61],
+        [121.51, 31.6],
+        [121.5, 31.61],
+        [121.5, 31.6]
+    ]);
+    let unclosed = json!([
+        [121.5, 31.6],
+        [121.51, 31.6],
+        [121.51, 31.61],
+        [121.5, 31.61]
+    ]);
     for (ring, what) in [(bowtie, "invalid geometry"), (unclosed, "not closed")] {
         let p = assert_problem(post(&s, "forest_stands", &stand(ring)).await, 422).await;
         assert!(p["detail"].as_str().unwrap().contains(what), "{p}");
@@ -245,10 +356,19 @@ async fn items_page_filter_and_bbox_agree_with_a_brute_force_scan() {
         .filter(|(x, y, off)| *off && *x >= x0 && *x <= x1 && *y >= y0 && *y <= y1)
         .count();
     let mut seen = 0;
-    let mut next = Some(format!("/collections/video_points/items?bbox={x0},{y0},{x1},{y1}&status=offline&limit=2"));
+    let mut next = Some(format!(
+        "/collections/video_points/items?bbox={x0},{y0},{x1},{y1}&status=offline&limit=2"
+    ));
     while let Some(path) = next.take() {
         let page = if path.starts_with("http") {
-            s.client.get(&path).send().await.unwrap().json::<Value>().await.unwrap()
+            s.client
+                .get(&path)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
         } else {
             s.get_json(&path, 200).await
         };
@@ -270,10 +390,23 @@ async fn items_page_filter_and_bbox_agree_with_a_brute_force_scan() {
     assert_eq!(seen, expected);
     assert!(expected > 2, "the query spans several pages");
 
-    let tagged = s.get_json("/collections/video_points/items?tags=交通&limit=100", 200).await;
+    let tagged = s
+        .get_json("/collections/video_points/items?tags=交通&limit=100", 200)
+        .await;
     assert_eq!(tagged["numberMatched"], 60);
-    for bad in ["bbox=1,2,3", "limit=-1", "colour=red", "bearing=east", "bbox=2,0,1,1"] {
-        let r = s.client.get(s.url(&format!("/collections/video_points/items?{bad}"))).send().await.unwrap();
+    for bad in [
+        "bbox=1,2,3",
+        "limit=-1",
+        "colour=red",
+        "bearing=east",
+        "bbox=2,0,1,1",
+    ] {
+        let r = s
+            .client
+            .get(s.url(&format!("/collections/video_points/items?{bad}")))
+            .send()
+            .await
+            .unwrap();
         assert_problem(r, 400).await;
     }
 }
@@ -282,16 +415,45 @@ async fn items_page_filter_and_bbox_agree_with_a_brute_force_scan() {
 async fn layers_and_collections_list_every_layer() {
     let s = TestServer::empty().await;
     let layers = s.get_json("/layers", 200).await;
-    let ids: Vec<&str> = layers.as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
-    for id in ["districts", "townships", "illegal_buildings", "forest_stands", "forest_patches", "patrol_tracks", "video_points"] {
+    let ids: Vec<&str> = layers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "districts",
+        "townships",
+        "illegal_buildings",
+        "forest_stands",
+        "forest_patches",
+        "patrol_tracks",
+        "video_points",
+    ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
     }
     let c = s.get_json("/collections", 200).await;
     assert_eq!(c["collections"].as_array().unwrap().len(), ids.len());
     let one = s.get_json("/collections/forest_stands", 200).await;
     assert_eq!(one["itemType"], "feature");
-    assert_problem(s.client.get(s.url("/collections/nope")).send().await.unwrap(), 404).await;
-    assert_problem(s.client.get(s.url("/collections/video_points/items/abc")).send().await.unwrap(), 404).await;
+    assert_problem(
+        s.client
+            .get(s.url("/collections/nope"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert_problem(
+        s.client
+            .get(s.url("/collections/video_points/items/abc"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
     let health = s.get_json("/health", 200).await;
     assert_eq!(health["status"], "ok");
 }

@@ -16,7 +16,11 @@ fn ogrinfo_counts(gpkg: &Path) -> HashMap<String, u64> {
         .arg(gpkg)
         .output()
         .expect("ogrinfo runs (Debian gdal-bin; scripts/setup.sh test installs it)");
-    assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let mut counts = HashMap::new();
     let mut layer = None;
@@ -37,7 +41,11 @@ async fn ogrinfo_lists_every_layer_with_its_count() {
     let counts = ogrinfo_counts(&s.gpkg());
     for l in layers.as_array().unwrap() {
         let id = l["id"].as_str().unwrap();
-        assert_eq!(counts.get(id).copied(), l["count"].as_u64(), "ogrinfo count of {id}: {counts:?}");
+        assert_eq!(
+            counts.get(id).copied(),
+            l["count"].as_u64(),
+            "ogrinfo count of {id}: {counts:?}"
+        );
     }
     assert!(counts["illegal_buildings"] >= 20_000);
     assert!(counts["forest_stands"] >= 5_000);
@@ -54,7 +62,12 @@ async fn ogrinfo_lists_every_layer_with_its_count() {
         .count();
     assert!(with_footprint > 0);
     assert!(counts["illegal_buildings_footprint"] >= with_footprint as u64);
-    for l in layers.as_array().unwrap().iter().filter(|l| l["id"] != "districts" && l["id"] != "townships") {
+    for l in layers
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["id"] != "districts" && l["id"] != "townships")
+    {
         assert_eq!(l["synthetic"], true, "{} is labelled synthetic", l["id"]);
     }
 }
@@ -62,8 +75,17 @@ async fn ogrinfo_lists_every_layer_with_its_count() {
 fn onemap_bin() -> PathBuf {
     let p = std::env::var_os("ONEMAP_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/debug/onemap")));
-    assert!(p.exists(), "{} missing: run `cargo build --bin onemap` first (scripts/test.sh does)", p.display());
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/debug/onemap"
+            ))
+        });
+    assert!(
+        p.exists(),
+        "{} missing: run `cargo build --bin onemap` first (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
@@ -80,17 +102,26 @@ fn spawn(data: &Path) -> (Child, String) {
     let start = Instant::now();
     loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(url) = text.lines().find_map(|l| l.strip_prefix("onemap serving at ")) {
+        if let Some(url) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("onemap serving at "))
+        {
             return (child, url.trim_end_matches('/').to_string());
         }
         assert!(child.try_wait().unwrap().is_none(), "server exited: {text}");
-        assert!(start.elapsed() < Duration::from_secs(60), "server did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn building(i: u32) -> Value {
-    let (lon, lat) = (121.30 + f64::from(i % 100) * 0.001, 31.10 + f64::from(i / 100) * 0.001);
+    let (lon, lat) = (
+        121.30 + f64::from(i % 100) * 0.001,
+        31.10 + f64::from(i / 100) * 0.001,
+    );
     json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": {"code": format!("WZ310112{i:08}"), "kind": "新增", "status": "待核查",
             "district_code": "310112", "source": "巡查", "area_m2": 100.0,
@@ -110,9 +141,15 @@ async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write() {
         tasks.push(tokio::spawn(async move {
             for i in 0..10_000u32 {
                 let code = w * 10_000 + i;
-                let r = client.post(format!("{url}/collections/illegal_buildings/items")).json(&building(code)).send().await;
+                let r = client
+                    .post(format!("{url}/collections/illegal_buildings/items"))
+                    .json(&building(code))
+                    .send()
+                    .await;
                 match r {
-                    Ok(r) if r.status() == 201 => acked.lock().unwrap().push(format!("WZ310112{code:08}")),
+                    Ok(r) if r.status() == 201 => {
+                        acked.lock().unwrap().push(format!("WZ310112{code:08}"))
+                    }
                     _ => return,
                 }
             }
@@ -131,7 +168,9 @@ async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write() {
 
     let (mut child, url) = spawn(dir.path());
     let page: Value = client
-        .get(format!("{url}/collections/illegal_buildings/items?limit=10000"))
+        .get(format!(
+            "{url}/collections/illegal_buildings/items?limit=10000"
+        ))
         .send()
         .await
         .unwrap()
@@ -150,9 +189,17 @@ async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write() {
         assert!(stored.contains_key(code), "acknowledged {code} lost");
     }
     // At most the writes in flight at the kill may have committed unacknowledged.
-    assert!(stored.len() <= acked.len() + 4, "{} stored, {} acknowledged", stored.len(), acked.len());
+    assert!(
+        stored.len() <= acked.len() + 4,
+        "{} stored, {} acknowledged",
+        stored.len(),
+        acked.len()
+    );
     for (code, f) in &stored {
-        assert!(f["properties"]["footprint"]["type"] == "Polygon", "{code} lost its footprint: half-written");
+        assert!(
+            f["properties"]["footprint"]["type"] == "Polygon",
+            "{code} lost its footprint: half-written"
+        );
     }
     let counts = ogrinfo_counts(&dir.path().join("onemap.gpkg"));
     assert_eq!(counts["illegal_buildings"], stored.len() as u64);

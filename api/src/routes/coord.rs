@@ -24,7 +24,8 @@ pub const MAX_POINTS: usize = 1_000_000;
 type Params = HashMap<String, String>;
 
 fn params(q: Result<Query<Params>, QueryRejection>) -> Result<Params, Problem> {
-    q.map(|Query(p)| p).map_err(|e| Problem::bad_request(e.body_text()))
+    q.map(|Query(p)| p)
+        .map_err(|e| Problem::bad_request(e.body_text()))
 }
 
 /// `order=ne` means positions come and go as (north, east), the surveying convention.
@@ -36,9 +37,19 @@ fn north_east(p: &Params) -> Result<bool, Problem> {
     }
 }
 
-fn transformer(st: &AppState, from: Option<&str>, to: Option<&str>) -> Result<Transformer, Problem> {
-    let from = parse_crs("from", from.ok_or_else(|| Problem::bad_request("`from` (a CRS) is required"))?)?;
-    let to = parse_crs("to", to.ok_or_else(|| Problem::bad_request("`to` (a CRS) is required"))?)?;
+fn transformer(
+    st: &AppState,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Transformer, Problem> {
+    let from = parse_crs(
+        "from",
+        from.ok_or_else(|| Problem::bad_request("`from` (a CRS) is required"))?,
+    )?;
+    let to = parse_crs(
+        "to",
+        to.ok_or_else(|| Problem::bad_request("`to` (a CRS) is required"))?,
+    )?;
     st.coords.transformer(from, to)
 }
 
@@ -49,7 +60,11 @@ pub async fn convert_one(
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    let t = transformer(&st, p.get("from").map(String::as_str), p.get("to").map(String::as_str))?;
+    let t = transformer(
+        &st,
+        p.get("from").map(String::as_str),
+        p.get("to").map(String::as_str),
+    )?;
     let num = |n: &str| -> Result<f64, Problem> {
         p.get(n)
             .ok_or_else(|| Problem::bad_request(format!("`{n}` is required")))?
@@ -65,7 +80,9 @@ pub async fn convert_one(
     if ne {
         axis::swap_axes(&mut pt);
     }
-    Ok(Json(json!({"x": pt[0][0], "y": pt[0][1], "crs": t.to().to_string()})))
+    Ok(Json(
+        json!({"x": pt[0][0], "y": pt[0][1], "crs": t.to().to_string()}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -87,18 +104,31 @@ pub async fn convert_many(
 ) -> Result<Response, Problem> {
     let p = params(q)?;
     let ne = north_east(&p)?;
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if ct.starts_with("text/csv") {
-        let t = transformer(&st, p.get("from").map(String::as_str), p.get("to").map(String::as_str))?;
+        let t = transformer(
+            &st,
+            p.get("from").map(String::as_str),
+            p.get("to").map(String::as_str),
+        )?;
         return convert_csv(&t, &body, ne);
     }
-    let mut v: Value = serde_json::from_slice(&body)
-        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON").detail(e.to_string()))?;
+    let mut v: Value = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON")
+            .detail(e.to_string())
+    })?;
     if v.get("points").is_some() {
-        let b: Batch = serde_json::from_value(v)
-            .map_err(|e| Problem::bad_request(format!("points must be [[x, y], …] of numbers: {e}")))?;
+        let b: Batch = serde_json::from_value(v).map_err(|e| {
+            Problem::bad_request(format!("points must be [[x, y], …] of numbers: {e}"))
+        })?;
         if b.points.len() > MAX_POINTS {
-            return Err(Problem::bad_request(format!("{} points; at most {MAX_POINTS} per request", b.points.len())));
+            return Err(Problem::bad_request(format!(
+                "{} points; at most {MAX_POINTS} per request",
+                b.points.len()
+            )));
         }
         let from = b.from.as_deref().or(p.get("from").map(String::as_str));
         let to = b.to.as_deref().or(p.get("to").map(String::as_str));
@@ -108,9 +138,10 @@ pub async fn convert_many(
             axis::swap_axes(&mut pts);
         }
         // Large batches are CPU work: keep them off the async workers.
-        let pts = tokio::task::spawn_blocking(move || t.convert_slice(&mut pts).map(|_| (pts, t.to())))
-            .await
-            .map_err(|e| Problem::bad_request(e.to_string()))?;
+        let pts =
+            tokio::task::spawn_blocking(move || t.convert_slice(&mut pts).map(|_| (pts, t.to())))
+                .await
+                .map_err(|e| Problem::bad_request(e.to_string()))?;
         let (mut pts, to) = pts.map_err(problem)?;
         if ne {
             axis::swap_axes(&mut pts);
@@ -118,30 +149,56 @@ pub async fn convert_many(
         return Ok(Json(json!({"crs": to.to_string(), "points": pts})).into_response());
     }
     if !v.get("type").is_some_and(Value::is_string) {
-        return Err(Problem::bad_request("the body is neither {\"points\": …} nor GeoJSON"));
+        return Err(Problem::bad_request(
+            "the body is neither {\"points\": …} nor GeoJSON",
+        ));
     }
-    let t = transformer(&st, p.get("from").map(String::as_str), p.get("to").map(String::as_str))?;
+    let t = transformer(
+        &st,
+        p.get("from").map(String::as_str),
+        p.get("to").map(String::as_str),
+    )?;
     convert_geojson(&t, &mut v)?;
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], v.to_string()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        v.to_string(),
+    )
+        .into_response())
 }
 
 fn convert_csv(t: &Transformer, body: &[u8], ne: bool) -> Result<Response, Problem> {
     let bad = |m: String| Problem::bad_request(m);
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(body);
-    let heads = rdr.headers().map_err(|e| bad(format!("CSV header: {e}")))?.clone();
-    let col = |names: &[&str]| heads.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+    let heads = rdr
+        .headers()
+        .map_err(|e| bad(format!("CSV header: {e}")))?
+        .clone();
+    let col = |names: &[&str]| {
+        heads
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
     let (xi, yi) = match (col(&["x", "lon", "east"]), col(&["y", "lat", "north"])) {
         (Some(x), Some(y)) => (x, y),
-        _ => return Err(bad("CSV needs an x (or lon/east) and a y (or lat/north) column".into())),
+        _ => {
+            return Err(bad(
+                "CSV needs an x (or lon/east) and a y (or lat/north) column".into(),
+            ));
+        }
     };
     let mut rows = Vec::new();
     let mut pts = Vec::new();
     for (i, r) in rdr.records().enumerate() {
         let r = r.map_err(|e| bad(format!("CSV row {}: {e}", i + 1)))?;
         let num = |c: usize| -> Result<f64, Problem> {
-            r.get(c)
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or_else(|| bad(format!("CSV row {}: column `{}` is not a number", i + 1, &heads[c])).with("point_index", i))
+            r.get(c).and_then(|s| s.trim().parse().ok()).ok_or_else(|| {
+                bad(format!(
+                    "CSV row {}: column `{}` is not a number",
+                    i + 1,
+                    &heads[c]
+                ))
+                .with("point_index", i)
+            })
         };
         let (a, b) = (num(xi)?, num(yi)?);
         pts.push(if ne { [b, a] } else { [a, b] });
@@ -152,7 +209,9 @@ fn convert_csv(t: &Transformer, body: &[u8], ne: bool) -> Result<Response, Probl
     }
     t.convert_slice(&mut pts).map_err(problem)?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| w.write_record(rec).map_err(|e| bad(e.to_string()));
+    let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| {
+        w.write_record(rec).map_err(|e| bad(e.to_string()))
+    };
     write(&mut w, heads.iter().map(str::to_owned).collect())?;
     for (r, p) in rows.iter().zip(&pts) {
         let (x, y) = if ne { (p[1], p[0]) } else { (p[0], p[1]) };
@@ -195,8 +254,14 @@ pub async fn fit_correction(
         ))
     })?;
     let pairs: Vec<([f64; 2], [f64; 2])> = req.pairs.iter().map(|p| (p.from, p.to)).collect();
-    if let Some(i) = pairs.iter().position(|(a, b)| !a.iter().chain(b).all(|v| v.is_finite())) {
-        return Err(Problem::bad_request(format!("pair {i} has a non-finite coordinate")).with("point_index", i));
+    if let Some(i) = pairs
+        .iter()
+        .position(|(a, b)| !a.iter().chain(b).all(|v| v.is_finite()))
+    {
+        return Err(
+            Problem::bad_request(format!("pair {i} has a non-finite coordinate"))
+                .with("point_index", i),
+        );
     }
     fit(req.method, &pairs).map(Json).map_err(problem)
 }

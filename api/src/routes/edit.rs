@@ -4,16 +4,16 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use onemap_coord::Crs;
 use onemap_spatial::geojson_out::{feature_json, geometry_json};
 use onemap_spatial::validate::{Issue, validate_feature};
 use onemap_spatial::{CatalogError, Draft, Feature, LayerDef, StoreError};
-use onemap_coord::Crs;
 use serde_json::{Map, Value};
 
 use crate::body::JsonBody;
 use crate::caller::Caller;
-use crate::problem::Problem;
 use crate::coords::{STORE_CRS, convert_geojson, parse_crs};
+use crate::problem::Problem;
 use crate::routes::items::{content_crs, crs_param, etag, output_crs, parse_id};
 use crate::state::AppState;
 
@@ -38,21 +38,36 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
 
 /// Splits a GeoJSON Feature body into its geometry and properties.
 fn feature_parts(body: &Value) -> Result<(Option<&Value>, Map<String, Value>), Problem> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| Problem::invalid(vec![Issue::new("", "the body must be a GeoJSON Feature object")]))?;
+    let obj = body.as_object().ok_or_else(|| {
+        Problem::invalid(vec![Issue::new(
+            "",
+            "the body must be a GeoJSON Feature object",
+        )])
+    })?;
     if obj.get("type").and_then(Value::as_str) != Some("Feature") {
-        return Err(Problem::invalid(vec![Issue::new("type", "must be \"Feature\"")]));
+        return Err(Problem::invalid(vec![Issue::new(
+            "type",
+            "must be \"Feature\"",
+        )]));
     }
     let props = match obj.get("properties") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(Problem::invalid(vec![Issue::new("properties", "must be an object or null")])),
+        Some(_) => {
+            return Err(Problem::invalid(vec![Issue::new(
+                "properties",
+                "must be an object or null",
+            )]));
+        }
     };
     Ok((obj.get("geometry"), props))
 }
 
-fn validate(def: &LayerDef, geometry: Option<&Value>, props: &Map<String, Value>) -> Result<Draft, Problem> {
+fn validate(
+    def: &LayerDef,
+    geometry: Option<&Value>,
+    props: &Map<String, Value>,
+) -> Result<Draft, Problem> {
     validate_feature(def, geometry, props).map_err(Problem::invalid)
 }
 
@@ -63,10 +78,16 @@ fn input_crs(
     query: &Result<Query<Vec<(String, String)>>, QueryRejection>,
     body: &mut Value,
 ) -> Result<Crs, Problem> {
-    let params = query.as_ref().map_err(|e| Problem::bad_request(e.body_text()))?;
+    let params = query
+        .as_ref()
+        .map_err(|e| Problem::bad_request(e.body_text()))?;
     let mut crs = crs_param(&params.0)?;
     if let Some(c) = body.as_object_mut().and_then(|o| o.remove("crs")) {
-        crs = parse_crs("crs", c.as_str().ok_or_else(|| Problem::bad_request("`crs` must be a string"))?)?;
+        crs = parse_crs(
+            "crs",
+            c.as_str()
+                .ok_or_else(|| Problem::bad_request("`crs` must be a string"))?,
+        )?;
     }
     if crs != STORE_CRS {
         convert_geojson(&st.coords.transformer(crs, STORE_CRS)?, body)?;
@@ -75,7 +96,13 @@ fn input_crs(
 }
 
 /// The response to a write, in the CRS the client wrote in.
-fn written(st: &AppState, status: StatusCode, f: &Feature, location: Option<String>, crs: Crs) -> Result<Response, Problem> {
+fn written(
+    st: &AppState,
+    status: StatusCode,
+    f: &Feature,
+    location: Option<String>,
+    crs: Crs,
+) -> Result<Response, Problem> {
     let mut body = feature_json(f);
     if let Some(t) = output_crs(st, crs)? {
         convert_geojson(&t, &mut body)?;
@@ -84,7 +111,10 @@ fn written(st: &AppState, status: StatusCode, f: &Feature, location: Option<Stri
     let h = r.headers_mut();
     let (name, value) = content_crs(crs);
     h.insert(name, value);
-    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/geo+json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/geo+json"),
+    );
     h.insert(header::ETAG, etag(f.version));
     if let Some(l) = location.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
         h.insert(header::LOCATION, l);
@@ -107,7 +137,11 @@ pub async fn create(
     let draft = validate(&l.def, geometry, &props)?;
     let f = st.catalog.create(&layer, vec![draft]).await?.remove(0);
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id = f.id, "create");
-    let loc = format!("{}/collections/{layer}/items/{}", st.base_url(&headers), f.id);
+    let loc = format!(
+        "{}/collections/{layer}/items/{}",
+        st.base_url(&headers),
+        f.id
+    );
     written(&st, StatusCode::CREATED, &f, Some(loc), crs)
 }
 
@@ -166,13 +200,18 @@ pub async fn patch(
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
     let crs = input_crs(&st, &query, &mut body)?;
-    let obj = body
-        .as_object()
-        .ok_or_else(|| Problem::invalid(vec![Issue::new("", "a merge patch must be a JSON object")]))?;
+    let obj = body.as_object().ok_or_else(|| {
+        Problem::invalid(vec![Issue::new("", "a merge patch must be a JSON object")])
+    })?;
     let patch_props = match obj.get("properties") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(Problem::invalid(vec![Issue::new("properties", "must be an object")])),
+        Some(_) => {
+            return Err(Problem::invalid(vec![Issue::new(
+                "properties",
+                "must be an object",
+            )]));
+        }
     };
     for _ in 0..PATCH_RETRIES {
         let cur = st.catalog.get(&layer, id)?;
@@ -191,19 +230,28 @@ pub async fn patch(
         let cur_geom = geometry_json(cur.geometry.as_ref());
         let geometry = obj.get("geometry").unwrap_or(&cur_geom);
         let draft = validate(&l.def, Some(geometry), &props)?;
-        match st.catalog.replace(&layer, id, Some(cur.version), draft).await {
+        match st
+            .catalog
+            .replace(&layer, id, Some(cur.version), draft)
+            .await
+        {
             Ok(f) => {
                 tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "patch");
                 return written(&st, StatusCode::OK, &f, None, crs);
             }
             // Someone else wrote in between: merge again onto their version,
             // unless the client pinned a version.
-            Err(CatalogError::Store(StoreError::VersionMismatch { .. })) if expected.is_none() => continue,
+            Err(CatalogError::Store(StoreError::VersionMismatch { .. })) if expected.is_none() => {
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Problem::new(StatusCode::CONFLICT, "busy-feature", "Conflict")
-        .detail(format!("feature {id} kept changing while the patch was applied; retry")))
+    Err(
+        Problem::new(StatusCode::CONFLICT, "busy-feature", "Conflict").detail(format!(
+            "feature {id} kept changing while the patch was applied; retry"
+        )),
+    )
 }
 
 /// `DELETE /collections/{layer}/items/{id}`: 204.

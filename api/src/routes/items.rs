@@ -26,7 +26,11 @@ pub fn parse_bbox(s: &str) -> Result<Rect<f64>, Problem> {
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| Problem::bad_request(format!("bbox `{s}` is not four numbers minx,miny,maxx,maxy")))?;
+        .map_err(|_| {
+            Problem::bad_request(format!(
+                "bbox `{s}` is not four numbers minx,miny,maxx,maxy"
+            ))
+        })?;
     match n.as_slice() {
         [x0, y0, x1, y1] if n.iter().all(|v| v.is_finite()) && x0 <= x1 && y0 <= y1 => {
             Ok(Rect::new((*x0, *y0), (*x1, *y1)))
@@ -72,29 +76,45 @@ pub async fn list(
             "f" if v == "json" || v == "geojson" => {}
             name => {
                 let p = l.def.property(name).ok_or_else(|| {
-                    Problem::bad_request(format!("unknown parameter `{name}`: not a property of layer `{layer}`"))
+                    Problem::bad_request(format!(
+                        "unknown parameter `{name}`: not a property of layer `{layer}`"
+                    ))
                 })?;
-                let value = filter_value(p, v).map_err(|m| Problem::bad_request(format!("{name}: {m}")))?;
+                let value =
+                    filter_value(p, v).map_err(|m| Problem::bad_request(format!("{name}: {m}")))?;
                 q.filters.push((name.to_string(), value));
             }
         }
     }
     if let Some(b) = q.bbox.filter(|_| bbox_crs != STORE_CRS) {
-        q.bbox = Some(convert_bbox(&st.coords.transformer(bbox_crs, STORE_CRS)?, b)?);
+        q.bbox = Some(convert_bbox(
+            &st.coords.transformer(bbox_crs, STORE_CRS)?,
+            b,
+        )?);
     }
     let page = l.read(|ix| ix.query(&q));
     let mut features: Vec<Value> = page.features.iter().map(|f| feature_json(f)).collect();
     let out = output_crs(&st, crs)?;
     if let Some(t) = &out {
-        features.iter_mut().try_for_each(|f| convert_geojson(t, f))?;
+        features
+            .iter_mut()
+            .try_for_each(|f| convert_geojson(t, f))?;
     }
     let base = format!("{}/collections/{layer}/items", st.base_url(&headers));
     let link = |offset: usize| {
-        let mut ps: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "offset").cloned().collect();
+        let mut ps: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k != "offset")
+            .cloned()
+            .collect();
         ps.push(("offset".into(), offset.to_string()));
-        format!("{base}?{}", serde_urlencoded::to_string(&ps).unwrap_or_default())
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(&ps).unwrap_or_default()
+        )
     };
-    let mut links = vec![json!({"href": link(q.offset), "rel": "self", "type": "application/geo+json"})];
+    let mut links =
+        vec![json!({"href": link(q.offset), "rel": "self", "type": "application/geo+json"})];
     if q.offset + page.features.len() < page.matched && q.limit > 0 {
         links.push(json!({"href": link(q.offset + page.features.len()), "rel": "next", "type": "application/geo+json"}));
     }
@@ -105,12 +125,24 @@ pub async fn list(
         "features": features,
         "links": links,
     });
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json")), content_crs(crs)], body.to_string()).into_response())
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/geo+json"),
+            ),
+            content_crs(crs),
+        ],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 /// The transformer from the store's CRS to `crs`, or None when they are the same.
 pub fn output_crs(st: &AppState, crs: Crs) -> Result<Option<Transformer>, Problem> {
-    (crs != STORE_CRS).then(|| st.coords.transformer(STORE_CRS, crs)).transpose()
+    (crs != STORE_CRS)
+        .then(|| st.coords.transformer(STORE_CRS, crs))
+        .transpose()
 }
 
 /// The `Content-Crs` header (OGC API – Features Part 2) naming the CRS of a response.
@@ -145,7 +177,10 @@ pub async fn one(
     }
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/geo+json"),
+            ),
             (header::ETAG, etag(f.version)),
             content_crs(crs),
         ],

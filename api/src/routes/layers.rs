@@ -72,7 +72,11 @@ fn collection(base: &str, l: &Layer) -> Value {
 }
 
 /// `GET /collections`.
-pub async fn collections(State(st): State<AppState>, _caller: Caller, headers: HeaderMap) -> Json<Value> {
+pub async fn collections(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> Json<Value> {
     let base = st.base_url(&headers);
     Json(json!({
         "collections": st.catalog.layers().map(|l| collection(&base, l)).collect::<Vec<_>>(),

@@ -28,10 +28,16 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/layers", get(layers::list))
         .route("/collections", get(layers::collections))
         .route("/collections/{layer}", get(layers::collection_one))
-        .route("/collections/{layer}/items", get(items::list).post(edit::create))
+        .route(
+            "/collections/{layer}/items",
+            get(items::list).post(edit::create),
+        )
         .route(
             "/collections/{layer}/items/{id}",
-            get(items::one).put(edit::replace).patch(edit::patch).delete(edit::delete),
+            get(items::one)
+                .put(edit::replace)
+                .patch(edit::patch)
+                .delete(edit::delete),
         )
         .route("/tiles/{layers}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
@@ -49,7 +55,11 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .nest_service("/static", ServeDir::new(&state.static_dir))
         .fallback(|| async { Problem::not_found("no such resource") })
         .method_not_allowed_fallback(|| async {
-            Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            )
         })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)

@@ -11,7 +11,11 @@ use crate::problem::Problem;
 use crate::state::AppState;
 
 /// (name, title, JSON text) of each shipped style.
-const STYLES: &[(&str, &str, &str)] = &[("onemap", "一张图 one-map", include_str!("../../../styles/onemap.json"))];
+const STYLES: &[(&str, &str, &str)] = &[(
+    "onemap",
+    "一张图 one-map",
+    include_str!("../../../styles/onemap.json"),
+)];
 
 /// Colour ramps for thematic maps.
 pub const RAMPS: &str = include_str!("../../../styles/ramps.json");

@@ -43,10 +43,13 @@ pub async fn tile(
         .or_else(|| y.strip_suffix(".pbf"))
         .ok_or_else(|| Problem::not_found(format!("`{y}`: tiles end in .mvt")))?;
     let num = |name: &str, v: &str| -> Result<u32, Problem> {
-        v.parse().map_err(|_| Problem::bad_request(format!("tile {name} `{v}` is not a non-negative integer")))
+        v.parse().map_err(|_| {
+            Problem::bad_request(format!("tile {name} `{v}` is not a non-negative integer"))
+        })
     };
     let (z, x, y) = (num("z", &z)?, num("x", &x)?, num("y", y)?);
-    let tile = onemap_tiles::TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let tile =
+        onemap_tiles::TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
     layer_list(&st, &layers)?;
     let entry = match st.tiles.get(&layers, tile, "") {
         Some(hit) => hit,
@@ -55,11 +58,19 @@ pub async fn tile(
             let st = st.clone();
             tokio::task::spawn_blocking(move || {
                 let names: Vec<&str> = layers.split(',').collect();
-                st.tiles
-                    .get_or_render(&layers, tile, "", || onemap_tiles::render(&st.catalog, &names, tile))
+                st.tiles.get_or_render(&layers, tile, "", || {
+                    onemap_tiles::render(&st.catalog, &names, tile)
+                })
             })
             .await
-            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "render-failed", "Tile rendering failed").detail(e.to_string()))?
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "render-failed",
+                    "Tile rendering failed",
+                )
+                .detail(e.to_string())
+            })?
             .map_err(|e| Problem::bad_request(e.to_string()))?
         }
     };
@@ -72,11 +83,21 @@ pub async fn tile(
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag.to_str().unwrap_or_default()))
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == etag.to_str().unwrap_or_default())
+        })
     {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache, vary]).into_response());
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), cache, vary],
+        )
+            .into_response());
     }
-    let ct = (header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    let ct = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+    );
     Ok(if accepts_gzip(&headers) {
         let enc = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         ([ct, enc, (header::ETAG, etag), cache, vary], entry.gzip()).into_response()
@@ -112,7 +133,12 @@ pub async fn tilejson(
         let l = st.catalog.layer(n)?;
         if let Some(b) = l.read(|ix| ix.bounds()) {
             let [x0, y0, x1, y1] = bounds.unwrap_or([180.0, 90.0, -180.0, -90.0]);
-            bounds = Some([x0.min(b.min().x), y0.min(b.min().y), x1.max(b.max().x), y1.max(b.max().y)]);
+            bounds = Some([
+                x0.min(b.min().x),
+                y0.min(b.min().y),
+                x1.max(b.max().x),
+                y1.max(b.max().y),
+            ]);
         }
         let fields: Map<String, Value> = l
             .def
@@ -141,5 +167,9 @@ pub async fn tilejson(
         "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 9],
         "vector_layers": vector_layers,
     });
-    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }

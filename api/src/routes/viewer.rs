@@ -12,14 +12,21 @@ pub async fn index(State(st): State<AppState>) -> Result<Html<String>, Problem> 
     tokio::fs::read_to_string(st.static_dir.join("index.html"))
         .await
         .map(Html)
-        .map_err(|e| Problem::not_found(format!("viewer not installed ({e}); run scripts/vendor-viewer.sh")))
+        .map_err(|e| {
+            Problem::not_found(format!(
+                "viewer not installed ({e}); run scripts/vendor-viewer.sh"
+            ))
+        })
 }
 
 /// `GET /fonts/{fontstack}/{range}.pbf`: SDF glyphs vendored from npm.
 ///
 /// CJK never comes here (the viewer draws it with a local font); a missing
 /// range is a 404 so MapLibre falls back to local rendering.
-pub async fn glyphs(State(st): State<AppState>, Path((stack, range)): Path<(String, String)>) -> Result<Response, Problem> {
+pub async fn glyphs(
+    State(st): State<AppState>,
+    Path((stack, range)): Path<(String, String)>,
+) -> Result<Response, Problem> {
     let valid = |s: &str| !s.is_empty() && !s.contains(['/', '\\']) && !s.starts_with('.');
     if !valid(&range) || !range.ends_with(".pbf") {
         return Err(Problem::not_found(format!("no glyph range `{range}`")));
@@ -37,5 +44,7 @@ pub async fn glyphs(State(st): State<AppState>, Path((stack, range)): Path<(Stri
                 .into_response());
         }
     }
-    Err(Problem::not_found(format!("no glyphs {range} for `{stack}`")))
+    Err(Problem::not_found(format!(
+        "no glyphs {range} for `{stack}`"
+    )))
 }

@@ -7,6 +7,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh test
 scripts/vendor-viewer.sh
 
+# A throwaway PostGIS cluster (primary + hot standby) for the PostGIS half of the store contract.
+stop_pg() { scripts/pg-cluster.sh stop >/dev/null 2>&1 || true; }
+export $(scripts/pg-cluster.sh start)
+trap stop_pg EXIT
+export $(scripts/pg-cluster.sh replica-start)
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo build --bin onemap --quiet
@@ -17,7 +23,7 @@ data=$(mktemp -d)
 log="$data/server.log"
 target/debug/onemap serve --bind 127.0.0.1:0 --data "$data" --sample-data >"$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$data"; stop_pg' EXIT
 for _ in $(seq 1 600); do
   url=$(sed -n 's/^onemap serving at \(http[^ ]*\)\/$/\1/p' "$log")
   [ -n "$url" ] && break

@@ -111,7 +111,9 @@ impl Catalog {
     }
 
     pub fn layer(&self, id: &str) -> Result<&Arc<Layer>, CatalogError> {
-        self.layers.get(id).ok_or_else(|| CatalogError::UnknownLayer(id.to_string()))
+        self.layers
+            .get(id)
+            .ok_or_else(|| CatalogError::UnknownLayer(id.to_string()))
     }
 
     /// One feature from memory.
@@ -141,10 +143,18 @@ impl Catalog {
     }
 
     /// Stores new features in one transaction; all or none.
-    pub async fn create(&self, layer: &str, drafts: Vec<Draft>) -> Result<Vec<Feature>, CatalogError> {
+    pub async fn create(
+        &self,
+        layer: &str,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Feature>, CatalogError> {
         let l = self.layer(layer)?;
         let _w = l.write.lock().await;
-        let created = self.store.insert(&l.def, drafts).await.map_err(|e| self.map_store(layer, e))?;
+        let created = self
+            .store
+            .insert(&l.def, drafts)
+            .await
+            .map_err(|e| self.map_store(layer, e))?;
         {
             let mut ix = l.index.write();
             for f in &created {
@@ -188,7 +198,12 @@ impl Catalog {
     }
 
     /// Deletes a feature, optionally only if it is still at `expected`.
-    pub async fn delete(&self, layer: &str, id: i64, expected: Option<i64>) -> Result<Feature, CatalogError> {
+    pub async fn delete(
+        &self,
+        layer: &str,
+        id: i64,
+        expected: Option<i64>,
+    ) -> Result<Feature, CatalogError> {
         let l = self.layer(layer)?;
         let _w = l.write.lock().await;
         let old = self
@@ -224,7 +239,11 @@ impl Catalog {
         let l = self.layer(layer)?;
         // Serialised with local writes, so a stale re-read cannot overtake a local delete.
         let _w = l.write.lock().await;
-        let current = self.store.get(&l.def, id).await.map_err(CatalogError::Store)?;
+        let current = self
+            .store
+            .get(&l.def, id)
+            .await
+            .map_err(CatalogError::Store)?;
         let prev = l.read(|ix| ix.get(id).cloned());
         let (before, after) = match current {
             Some(f) => {
@@ -233,7 +252,10 @@ impl Catalog {
                 }
                 let after = f.bounds();
                 l.index.write().upsert(f);
-                (prev.and_then(|p| p.bounds()), after.map(|a| new.map_or(a, |n| rect_union(a, n))))
+                (
+                    prev.and_then(|p| p.bounds()),
+                    after.map(|a| new.map_or(a, |n| rect_union(a, n))),
+                )
             }
             None => {
                 let Some(p) = l.index.write().remove(id) else {
@@ -258,7 +280,10 @@ impl Catalog {
     /// Records the provenance of a layer's data.
     pub async fn set_note(&self, layer: &str, note: LayerNote) -> Result<(), CatalogError> {
         let l = self.layer(layer)?;
-        self.store.set_note(layer, &note).await.map_err(CatalogError::Store)?;
+        self.store
+            .set_note(layer, &note)
+            .await
+            .map_err(CatalogError::Store)?;
         *l.note.write() = note;
         Ok(())
     }

@@ -62,7 +62,10 @@ impl LayerIndex {
             return None;
         }
         let e = self.tree.root().envelope();
-        Some(Rect::new((e.lower()[0], e.lower()[1]), (e.upper()[0], e.upper()[1])))
+        Some(Rect::new(
+            (e.lower()[0], e.lower()[1]),
+            (e.upper()[0], e.upper()[1]),
+        ))
     }
 
     /// Features whose envelope meets `rect`, in no particular order; cheap, for tiles.

@@ -30,10 +30,21 @@ pub struct ItemPage {
 /// Reads a filter value given as text (a query string) in the property's type.
 pub fn filter_value(p: &PropertyDef, text: &str) -> Result<Value, String> {
     let raw = match p.kind {
-        PropType::Integer { .. } => Value::from(text.parse::<i64>().map_err(|_| format!("`{text}` is not an integer"))?),
-        PropType::Number { .. } => Value::from(text.parse::<f64>().map_err(|_| format!("`{text}` is not a number"))?),
-        PropType::Boolean => Value::from(text.parse::<bool>().map_err(|_| format!("`{text}` is not true or false"))?),
-        PropType::Geometry { .. } => return Err("geometry properties cannot be filtered by value".into()),
+        PropType::Integer { .. } => Value::from(
+            text.parse::<i64>()
+                .map_err(|_| format!("`{text}` is not an integer"))?,
+        ),
+        PropType::Number { .. } => Value::from(
+            text.parse::<f64>()
+                .map_err(|_| format!("`{text}` is not a number"))?,
+        ),
+        PropType::Boolean => Value::from(
+            text.parse::<bool>()
+                .map_err(|_| format!("`{text}` is not true or false"))?,
+        ),
+        PropType::Geometry { .. } => {
+            return Err("geometry properties cannot be filtered by value".into());
+        }
         // A list matches when it contains the value.
         PropType::StringList => return Ok(Value::from(text)),
         _ => Value::from(text),
@@ -47,12 +58,14 @@ pub fn filter_value(p: &PropertyDef, text: &str) -> Result<Value, String> {
 }
 
 fn matches(f: &Feature, filters: &[(String, Value)]) -> bool {
-    filters.iter().all(|(name, want)| match f.properties.get(name) {
-        Some(Value::Array(items)) => items.contains(want),
-        Some(Value::Number(n)) => want.as_f64() == n.as_f64(),
-        Some(v) => v == want,
-        None => false,
-    })
+    filters
+        .iter()
+        .all(|(name, want)| match f.properties.get(name) {
+            Some(Value::Array(items)) => items.contains(want),
+            Some(Value::Number(n)) => want.as_f64() == n.as_f64(),
+            Some(v) => v == want,
+            None => false,
+        })
 }
 
 impl LayerIndex {

@@ -82,7 +82,10 @@ impl LayerDef {
         let mut seen = std::collections::HashSet::new();
         for p in &mut self.properties {
             if !is_identifier(&p.name) || p.name.starts_with('_') {
-                return Err(format!("property name `{}` is not a plain identifier", p.name));
+                return Err(format!(
+                    "property name `{}` is not a plain identifier",
+                    p.name
+                ));
             }
             if matches!(p.name.as_str(), "fid" | "geom" | "id") {
                 return Err(format!("property name `{}` is reserved", p.name));
@@ -95,7 +98,11 @@ impl LayerDef {
         if let Some(key) = &self.key {
             match self.property(key) {
                 Some(p) if p.required && !p.is_geometry() => {}
-                _ => return Err(format!("key `{key}` must name a required, non-geometry property")),
+                _ => {
+                    return Err(format!(
+                        "key `{key}` must name a required, non-geometry property"
+                    ));
+                }
             }
         }
         Ok(())

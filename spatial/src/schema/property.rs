@@ -56,7 +56,9 @@ pub enum PropType {
     /// A list of short strings (tags); comma-joined in vector tiles.
     StringList,
     /// A second geometry kept with the feature, e.g. the 四至范围 footprint of a building.
-    Geometry { geometry: GeometryType },
+    Geometry {
+        geometry: GeometryType,
+    },
 }
 
 /// One property of a layer.
@@ -95,7 +97,12 @@ impl PropertyDef {
 
     /// Compiles the code pattern once at load, so a bad pattern fails the layer, not a request.
     pub(crate) fn compile(&mut self) -> Result<(), String> {
-        if let PropType::Code { pattern: Some(p), regex, .. } = &mut self.kind {
+        if let PropType::Code {
+            pattern: Some(p),
+            regex,
+            ..
+        } = &mut self.kind
+        {
             *regex = Some(Regex::new(p).map_err(|e| format!("pattern of `{}`: {e}", self.name))?);
         }
         if let PropType::Enum { values } = &self.kind

@@ -18,7 +18,11 @@ pub enum StoreError {
     NotFound(i64),
     /// Optimistic concurrency: the caller's version is stale.
     #[error("feature {id} is at version {current}, not {expected}")]
-    VersionMismatch { id: i64, expected: i64, current: i64 },
+    VersionMismatch {
+        id: i64,
+        expected: i64,
+        current: i64,
+    },
     /// A unique key (the layer's `key` property) is already taken.
     #[error("{0}")]
     Duplicate(String),
@@ -68,7 +72,12 @@ pub trait Store: Send + Sync {
     ) -> Result<(Feature, Feature), StoreError>;
 
     /// Deletes a feature; with `expected` set, only if it is still at that version.
-    async fn delete(&self, def: &LayerDef, id: i64, expected: Option<i64>) -> Result<Feature, StoreError>;
+    async fn delete(
+        &self,
+        def: &LayerDef,
+        id: i64,
+        expected: Option<i64>,
+    ) -> Result<Feature, StoreError>;
 
     /// Records where a layer's data came from.
     async fn set_note(&self, layer: &str, note: &LayerNote) -> Result<(), StoreError>;

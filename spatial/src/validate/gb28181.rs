@@ -18,7 +18,10 @@ pub fn check(code: &str) -> Result<(), String> {
     }
     let province: u32 = code[0..2].parse().unwrap_or(0);
     if !(11..=82).contains(&province) {
-        return Err(format!("digits 1-2 `{}` are not a province code", &code[0..2]));
+        return Err(format!(
+            "digits 1-2 `{}` are not a province code",
+            &code[0..2]
+        ));
     }
     let device_type: u32 = code[10..13].parse().unwrap_or(0);
     if !(111..=199).contains(&device_type) {

@@ -38,7 +38,9 @@ pub fn parse(
         }
     };
     let geom = match (expected, geom) {
-        (GeometryType::MultiPolygon, Geometry::Polygon(p)) => Geometry::MultiPolygon(MultiPolygon(vec![p])),
+        (GeometryType::MultiPolygon, Geometry::Polygon(p)) => {
+            Geometry::MultiPolygon(MultiPolygon(vec![p]))
+        }
         (_, g) => g,
     };
     let actual = GeometryType::of(&geom);
@@ -63,9 +65,15 @@ fn check_positions(v: &GeometryValue, extent: Extent, field: &str, issues: &mut 
         }
         if ring {
             if line.len() < 4 {
-                issues.push(Issue::new(path.clone(), "a ring needs at least 4 positions"));
+                issues.push(Issue::new(
+                    path.clone(),
+                    "a ring needs at least 4 positions",
+                ));
             } else if line.first() != line.last() {
-                issues.push(Issue::new(path.clone(), "ring is not closed: first and last positions differ"));
+                issues.push(Issue::new(
+                    path.clone(),
+                    "ring is not closed: first and last positions differ",
+                ));
             }
         } else if line.len() < 2 {
             issues.push(Issue::new(path, "a line needs at least 2 positions"));

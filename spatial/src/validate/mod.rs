@@ -25,7 +25,9 @@ pub fn validate_feature(
 ) -> Result<Draft, Vec<Issue>> {
     let mut issues = Vec::new();
     let geometry = match geometry {
-        Some(v) if !v.is_null() => parse_geometry(v, def.geometry, def.extent, "geometry", &mut issues),
+        Some(v) if !v.is_null() => {
+            parse_geometry(v, def.geometry, def.extent, "geometry", &mut issues)
+        }
         _ => {
             if def.geometry_required {
                 issues.push(Issue::new("geometry", "required"));
@@ -40,7 +42,13 @@ pub fn validate_feature(
             continue;
         };
         if let Some(v) = properties.get(&p.name).filter(|v| !v.is_null())
-            && let Some(g) = parse_geometry(v, gt, def.extent, &format!("properties.{}", p.name), &mut issues)
+            && let Some(g) = parse_geometry(
+                v,
+                gt,
+                def.extent,
+                &format!("properties.{}", p.name),
+                &mut issues,
+            )
         {
             geometries.insert(p.name.clone(), g);
         }

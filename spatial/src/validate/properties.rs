@@ -13,7 +13,11 @@ pub fn china_offset() -> FixedOffset {
 
 /// Checks every scalar property of `raw` against the layer; returns the normalised map.
 /// Secondary geometry properties are left to the geometry check.
-pub fn normalize(def: &LayerDef, raw: &Map<String, Value>, issues: &mut Vec<Issue>) -> Map<String, Value> {
+pub fn normalize(
+    def: &LayerDef,
+    raw: &Map<String, Value>,
+    issues: &mut Vec<Issue>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, value) in raw {
         match def.property(name) {
@@ -64,11 +68,17 @@ pub fn normalize_value(p: &PropertyDef, v: &Value) -> Result<Value, String> {
             Ok(Value::from(i))
         }
         PropType::Number { min, max } => {
-            let n = v.as_f64().filter(|n| n.is_finite()).ok_or("expected a number")?;
+            let n = v
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or("expected a number")?;
             in_range(n, *min, *max)?;
             Ok(Value::from(n))
         }
-        PropType::Boolean => v.as_bool().map(Value::from).ok_or_else(|| "expected true or false".into()),
+        PropType::Boolean => v
+            .as_bool()
+            .map(Value::from)
+            .ok_or_else(|| "expected true or false".into()),
         PropType::Date => {
             let s = v.as_str().ok_or("expected a date string YYYY-MM-DD")?;
             NaiveDate::parse_from_str(s, "%Y-%m-%d")

@@ -43,16 +43,21 @@ pub fn column_type(p: &PropertyDef) -> &'static str {
 }
 
 /// Binds a normalised property value (or NULL) for its column.
-pub fn bind_value(args: &mut SqliteArguments<'_>, p: &PropertyDef, v: Option<&Value>) -> Result<(), StoreError> {
+pub fn bind_value(
+    args: &mut SqliteArguments<'_>,
+    p: &PropertyDef,
+    v: Option<&Value>,
+) -> Result<(), StoreError> {
     let r = match (&p.kind, v) {
         (PropType::Integer { .. }, v) => args.add(v.and_then(Value::as_i64)),
         (PropType::Number { .. }, v) => args.add(v.and_then(Value::as_f64)),
         (PropType::Boolean, v) => args.add(v.and_then(Value::as_bool)),
         // GeoPackage DATETIME is ISO 8601 in UTC with a Z.
         (PropType::Datetime, v) => args.add(v.and_then(Value::as_str).and_then(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .ok()
-                .map(|d| d.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true))
+            DateTime::parse_from_rfc3339(s).ok().map(|d| {
+                d.with_timezone(&Utc)
+                    .to_rfc3339_opts(SecondsFormat::Millis, true)
+            })
         })),
         (PropType::StringList, v) => args.add(v.map(Value::to_string)),
         (_, v) => args.add(v.and_then(Value::as_str).map(str::to_owned)),
@@ -61,12 +66,25 @@ pub fn bind_value(args: &mut SqliteArguments<'_>, p: &PropertyDef, v: Option<&Va
 }
 
 /// Reads a column back into the normalised JSON value (None for NULL).
-pub fn read_value(row: &SqliteRow, idx: usize, p: &PropertyDef) -> Result<Option<Value>, StoreError> {
+pub fn read_value(
+    row: &SqliteRow,
+    idx: usize,
+    p: &PropertyDef,
+) -> Result<Option<Value>, StoreError> {
     let err = |e: sqlx::Error| StoreError::Other(format!("reading `{}`: {e}", p.name));
     Ok(match p.kind {
-        PropType::Integer { .. } => row.try_get::<Option<i64>, _>(idx).map_err(err)?.map(Value::from),
-        PropType::Number { .. } => row.try_get::<Option<f64>, _>(idx).map_err(err)?.map(Value::from),
-        PropType::Boolean => row.try_get::<Option<bool>, _>(idx).map_err(err)?.map(Value::from),
+        PropType::Integer { .. } => row
+            .try_get::<Option<i64>, _>(idx)
+            .map_err(err)?
+            .map(Value::from),
+        PropType::Number { .. } => row
+            .try_get::<Option<f64>, _>(idx)
+            .map_err(err)?
+            .map(Value::from),
+        PropType::Boolean => row
+            .try_get::<Option<bool>, _>(idx)
+            .map_err(err)?
+            .map(Value::from),
         PropType::Datetime => row
             .try_get::<Option<String>, _>(idx)
             .map_err(err)?
@@ -76,6 +94,9 @@ pub fn read_value(row: &SqliteRow, idx: usize, p: &PropertyDef) -> Result<Option
             .try_get::<Option<String>, _>(idx)
             .map_err(err)?
             .and_then(|s| serde_json::from_str(&s).ok()),
-        _ => row.try_get::<Option<String>, _>(idx).map_err(err)?.map(Value::from),
+        _ => row
+            .try_get::<Option<String>, _>(idx)
+            .map_err(err)?
+            .map(Value::from),
     })
 }

@@ -11,8 +11,12 @@ const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",63
 /// Creates the required GeoPackage tables and onemap's own bookkeeping, if missing.
 pub async fn init(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     // 'GPKG' and version 1.3.0, as the spec requires in the SQLite header.
-    sqlx::query("PRAGMA application_id = 1196444487").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA user_version = 10300").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA application_id = 1196444487")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA user_version = 10300")
+        .execute(&mut *conn)
+        .await?;
     let ddl = [
         "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
             srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
@@ -42,10 +46,38 @@ pub async fn init(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
     let srs: [(&str, i32, &str, i32, &str, &str); 4] = [
-        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, WGS84_WKT, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
-        ("China Geodetic Coordinate System 2000", SRS_ID, "EPSG", SRS_ID, CGCS2000_WKT, "CGCS2000 longitude/latitude; equal to WGS 84 at onemap's precision"),
+        (
+            "Undefined cartesian SRS",
+            -1,
+            "NONE",
+            -1,
+            "undefined",
+            "undefined cartesian coordinate reference system",
+        ),
+        (
+            "Undefined geographic SRS",
+            0,
+            "NONE",
+            0,
+            "undefined",
+            "undefined geographic coordinate reference system",
+        ),
+        (
+            "WGS 84 geodetic",
+            4326,
+            "EPSG",
+            4326,
+            WGS84_WKT,
+            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+        ),
+        (
+            "China Geodetic Coordinate System 2000",
+            SRS_ID,
+            "EPSG",
+            SRS_ID,
+            CGCS2000_WKT,
+            "CGCS2000 longitude/latitude; equal to WGS 84 at onemap's precision",
+        ),
     ];
     for (name, id, org, org_id, def, desc) in srs {
         sqlx::query(
@@ -120,7 +152,14 @@ pub async fn touch(
     bounds: Option<geo::Rect<f64>>,
 ) -> Result<(), sqlx::Error> {
     let (x0, y0, x1, y1) = bounds
-        .map(|b| (Some(b.min().x), Some(b.min().y), Some(b.max().x), Some(b.max().y)))
+        .map(|b| {
+            (
+                Some(b.min().x),
+                Some(b.min().y),
+                Some(b.max().x),
+                Some(b.max().y),
+            )
+        })
         .unwrap_or_default();
     sqlx::query(
         "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),

@@ -12,7 +12,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Connection, Row};
 
 use crate::feature::{Draft, Feature, rect_union};
@@ -32,7 +34,8 @@ impl GpkgStore {
     /// Opens (creating if needed) a GeoPackage file and its core tables.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Other(format!("{}: {e}", dir.display())))?;
         }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(map_err)?
@@ -66,7 +69,9 @@ impl GpkgStore {
         id: i64,
         expected: Option<i64>,
     ) -> Result<Feature, StoreError> {
-        let old = table::load_one(conn, def, id).await?.ok_or(StoreError::NotFound(id))?;
+        let old = table::load_one(conn, def, id)
+            .await?
+            .ok_or(StoreError::NotFound(id))?;
         match expected {
             Some(v) if v != old.version => Err(StoreError::VersionMismatch {
                 id,
@@ -115,7 +120,9 @@ impl Store for GpkgStore {
             };
             out.push(f);
         }
-        meta::touch(&mut tx, &def.id, bounds).await.map_err(map_err)?;
+        meta::touch(&mut tx, &def.id, bounds)
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(out)
     }
@@ -133,12 +140,19 @@ impl Store for GpkgStore {
         let version = old.version + 1;
         table::write(&mut tx, def, Some(id), version, &draft).await?;
         let new = Feature::from_draft(id, version, draft);
-        meta::touch(&mut tx, &def.id, new.bounds()).await.map_err(map_err)?;
+        meta::touch(&mut tx, &def.id, new.bounds())
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok((old, new))
     }
 
-    async fn delete(&self, def: &LayerDef, id: i64, expected: Option<i64>) -> Result<Feature, StoreError> {
+    async fn delete(
+        &self,
+        def: &LayerDef,
+        id: i64,
+        expected: Option<i64>,
+    ) -> Result<Feature, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
         let mut tx = conn.begin().await.map_err(map_err)?;
         let old = Self::check_version(&mut tx, def, id, expected).await?;

@@ -10,13 +10,19 @@ use sqlx::{Arguments, Row, SqliteConnection};
 use crate::feature::{Draft, Feature};
 use crate::schema::LayerDef;
 use crate::store::StoreError;
-use crate::store::gpkg::codec::{bind_value, column_type, decode_geometry, encode_geometry, read_value};
+use crate::store::gpkg::codec::{
+    bind_value, column_type, decode_geometry, encode_geometry, read_value,
+};
 use crate::store::gpkg::meta;
 
 fn db(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(format!("duplicate key: {}", d.message())),
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Duplicate(format!("duplicate key: {}", d.message()))
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
         _ => StoreError::Other(e.to_string()),
     }
 }
@@ -43,18 +49,26 @@ pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), 
         .map(|r| r.get::<String, _>("name"))
         .collect();
     for p in def.columns().filter(|p| !existing.contains(&p.name)) {
-        sqlx::query(&format!("ALTER TABLE \"{t}\" ADD COLUMN \"{}\" {}", p.name, column_type(p)))
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+        sqlx::query(&format!(
+            "ALTER TABLE \"{t}\" ADD COLUMN \"{}\" {}",
+            p.name,
+            column_type(p)
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     }
     if let Some(key) = &def.key {
-        sqlx::query(&format!("CREATE UNIQUE INDEX IF NOT EXISTS \"{t}_{key}_key\" ON \"{t}\" (\"{key}\")"))
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+        sqlx::query(&format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"{t}_{key}_key\" ON \"{t}\" (\"{key}\")"
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     }
-    meta::register_feature_table(conn, t, &def.title, def.geometry).await.map_err(db)?;
+    meta::register_feature_table(conn, t, &def.title, def.geometry)
+        .await
+        .map_err(db)?;
     for p in def.geometry_properties() {
         let lt = def.linked_table(&p.name);
         let crate::schema::PropType::Geometry { geometry } = p.kind else {
@@ -68,7 +82,9 @@ pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), 
         .await
         .map_err(db)?;
         let title = format!("{} — {}", def.title, p.title.as_deref().unwrap_or(&p.name));
-        meta::register_feature_table(conn, &lt, &title, geometry).await.map_err(db)?;
+        meta::register_feature_table(conn, &lt, &title, geometry)
+            .await
+            .map_err(db)?;
     }
     Ok(())
 }
@@ -100,18 +116,31 @@ fn row_to_feature(def: &LayerDef, row: &SqliteRow) -> Result<Feature, StoreError
 }
 
 /// Reads a whole layer in id order.
-pub async fn load_all(conn: &mut SqliteConnection, def: &LayerDef) -> Result<Vec<Feature>, StoreError> {
+pub async fn load_all(
+    conn: &mut SqliteConnection,
+    def: &LayerDef,
+) -> Result<Vec<Feature>, StoreError> {
     let rows = sqlx::query(&format!("{} ORDER BY fid", select_sql(def)))
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
-    let mut features = rows.iter().map(|r| row_to_feature(def, r)).collect::<Result<Vec<_>, _>>()?;
-    let pos: HashMap<i64, usize> = features.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+    let mut features = rows
+        .iter()
+        .map(|r| row_to_feature(def, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pos: HashMap<i64, usize> = features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id, i))
+        .collect();
     for p in def.geometry_properties() {
-        let rows = sqlx::query(&format!("SELECT fid, geom FROM \"{}\"", def.linked_table(&p.name)))
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db)?;
+        let rows = sqlx::query(&format!(
+            "SELECT fid, geom FROM \"{}\"",
+            def.linked_table(&p.name)
+        ))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
         for r in rows {
             let fid: i64 = r.try_get(0).map_err(db)?;
             if let Some(&i) = pos.get(&fid) {
@@ -124,7 +153,11 @@ pub async fn load_all(conn: &mut SqliteConnection, def: &LayerDef) -> Result<Vec
 }
 
 /// Reads one feature, or None.
-pub async fn load_one(conn: &mut SqliteConnection, def: &LayerDef, id: i64) -> Result<Option<Feature>, StoreError> {
+pub async fn load_one(
+    conn: &mut SqliteConnection,
+    def: &LayerDef,
+    id: i64,
+) -> Result<Option<Feature>, StoreError> {
     let Some(row) = sqlx::query(&format!("{} WHERE fid = ?", select_sql(def)))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -135,11 +168,14 @@ pub async fn load_one(conn: &mut SqliteConnection, def: &LayerDef, id: i64) -> R
     };
     let mut f = row_to_feature(def, &row)?;
     for p in def.geometry_properties() {
-        let g: Option<Vec<u8>> = sqlx::query_scalar(&format!("SELECT geom FROM \"{}\" WHERE fid = ?", def.linked_table(&p.name)))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
+        let g: Option<Vec<u8>> = sqlx::query_scalar(&format!(
+            "SELECT geom FROM \"{}\" WHERE fid = ?",
+            def.linked_table(&p.name)
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
         if let Some(g) = g {
             f.geometries.insert(p.name.clone(), decode_geometry(&g)?);
         }
@@ -156,7 +192,8 @@ pub async fn write(
     draft: &Draft,
 ) -> Result<i64, StoreError> {
     let mut args = SqliteArguments::default();
-    let add = |r: Result<(), sqlx::error::BoxDynError>| r.map_err(|e| StoreError::Other(e.to_string()));
+    let add =
+        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(|e| StoreError::Other(e.to_string()));
     let geom = draft.geometry.as_ref().map(encode_geometry).transpose()?;
     add(args.add(geom))?;
     for p in def.columns() {
@@ -171,8 +208,14 @@ pub async fn write(
             let mut cols = vec!["geom".to_string()];
             cols.extend(names);
             cols.push("_version".into());
-            let sql = format!("INSERT INTO \"{t}\" ({}) VALUES ({marks}) RETURNING fid", cols.join(", "));
-            sqlx::query_scalar_with(&sql, args).fetch_one(&mut *conn).await.map_err(db)?
+            let sql = format!(
+                "INSERT INTO \"{t}\" ({}) VALUES ({marks}) RETURNING fid",
+                cols.join(", ")
+            );
+            sqlx::query_scalar_with(&sql, args)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db)?
         }
         Some(id) => {
             let mut sets = vec!["geom = ?".to_string()];
@@ -180,7 +223,10 @@ pub async fn write(
             sets.push("_version = ?".into());
             add(args.add(id))?;
             let sql = format!("UPDATE \"{t}\" SET {} WHERE fid = ?", sets.join(", "));
-            sqlx::query_with(&sql, args).execute(&mut *conn).await.map_err(db)?;
+            sqlx::query_with(&sql, args)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
             id
         }
     };
@@ -207,7 +253,11 @@ pub async fn write(
 }
 
 /// Deletes a feature row with its linked geometries and R-tree entries.
-pub async fn remove(conn: &mut SqliteConnection, def: &LayerDef, id: i64) -> Result<(), StoreError> {
+pub async fn remove(
+    conn: &mut SqliteConnection,
+    def: &LayerDef,
+    id: i64,
+) -> Result<(), StoreError> {
     for p in def.geometry_properties() {
         let lt = def.linked_table(&p.name);
         sqlx::query(&format!("DELETE FROM \"{lt}\" WHERE fid = ?"))
@@ -225,22 +275,29 @@ pub async fn remove(conn: &mut SqliteConnection, def: &LayerDef, id: i64) -> Res
     set_rtree(conn, &def.id, id, None).await
 }
 
-async fn set_rtree(conn: &mut SqliteConnection, table: &str, id: i64, g: Option<&Geometry<f64>>) -> Result<(), StoreError> {
+async fn set_rtree(
+    conn: &mut SqliteConnection,
+    table: &str,
+    id: i64,
+    g: Option<&Geometry<f64>>,
+) -> Result<(), StoreError> {
     sqlx::query(&format!("DELETE FROM \"rtree_{table}_geom\" WHERE id = ?"))
         .bind(id)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
     if let Some(r) = g.and_then(|g| g.bounding_rect()) {
-        sqlx::query(&format!("INSERT INTO \"rtree_{table}_geom\" VALUES (?, ?, ?, ?, ?)"))
-            .bind(id)
-            .bind(r.min().x)
-            .bind(r.max().x)
-            .bind(r.min().y)
-            .bind(r.max().y)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+        sqlx::query(&format!(
+            "INSERT INTO \"rtree_{table}_geom\" VALUES (?, ?, ?, ?, ?)"
+        ))
+        .bind(id)
+        .bind(r.min().x)
+        .bind(r.max().x)
+        .bind(r.min().y)
+        .bind(r.max().y)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     }
     Ok(())
 }

@@ -1,14 +1,33 @@
 //! Vector tiles and their TileJSON.
 
-use axum::extract::{Path, State};
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_spatial::schema::PropType;
+use onemap_tiles::{TileEntry, TileScheme};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
+
+/// `?crs=` on tile requests: the basemap's coordinate system.
+#[derive(Deserialize)]
+pub struct TileQuery {
+    crs: Option<String>,
+}
+
+fn scheme(q: &TileQuery) -> Result<TileScheme, Problem> {
+    q.crs
+        .as_deref()
+        .map(TileScheme::parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| Problem::bad_request(e.to_string()))
+}
 
 /// The highest zoom TileJSON advertises; clients overzoom past it.
 const MAX_ZOOM: u8 = 18;
@@ -37,7 +56,9 @@ pub async fn tile(
     _caller: Caller,
     headers: HeaderMap,
     Path((layers, z, x, y)): Path<(String, String, String, String)>,
+    Query(q): Query<TileQuery>,
 ) -> Result<Response, Problem> {
+    let scheme = scheme(&q)?;
     let y = y
         .strip_suffix(".mvt")
         .or_else(|| y.strip_suffix(".pbf"))
@@ -51,16 +72,24 @@ pub async fn tile(
     let tile =
         onemap_tiles::TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
     layer_list(&st, &layers)?;
-    let entry = match st.tiles.get(&layers, tile, "") {
+    // Shifted schemes are rendered per request: the cache invalidates by Web Mercator tile
+    // ranges, which do not name GCJ-02 or Baidu tiles.
+    let cached = scheme == TileScheme::WebMercator;
+    let entry = match st.tiles.get(&layers, tile, "").filter(|_| cached) {
         Some(hit) => hit,
         // Rendering is CPU work: keep it off the async workers.
         None => {
             let st = st.clone();
             tokio::task::spawn_blocking(move || {
                 let names: Vec<&str> = layers.split(',').collect();
-                st.tiles.get_or_render(&layers, tile, "", || {
-                    onemap_tiles::render(&st.catalog, &names, tile)
-                })
+                if cached {
+                    st.tiles.get_or_render(&layers, tile, "", || {
+                        onemap_tiles::render(&st.catalog, &names, tile)
+                    })
+                } else {
+                    onemap_tiles::render_scheme(&st.catalog, &names, tile, scheme)
+                        .map(|t| Arc::new(TileEntry::new(t)))
+                }
             })
             .await
             .map_err(|e| {
@@ -121,7 +150,9 @@ pub async fn tilejson(
     _caller: Caller,
     headers: HeaderMap,
     Path(file): Path<String>,
+    Query(q): Query<TileQuery>,
 ) -> Result<Response, Problem> {
+    let scheme = scheme(&q)?;
     let list = file
         .strip_suffix(".json")
         .ok_or_else(|| Problem::not_found(format!("`{file}`: TileJSON ends in .json")))?;
@@ -160,7 +191,10 @@ pub async fn tilejson(
         "tilejson": "3.0.0",
         "name": list,
         "scheme": "xyz",
-        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt{}", match scheme {
+            TileScheme::WebMercator => String::new(),
+            s => format!("?crs={}", s.variant()),
+        })],
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": bounds,

@@ -125,46 +125,6 @@ fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let catalog = catalog(dir.path());
     let layers = ["patches", "cameras"];
-    if let Ok(n) = std::env::var("TMP_ITERS") {
-        let t = tiles(10)[0];
-        let l = std::env::var("TMP_LAYER").unwrap();
-        let mut times: Vec<_> = (0..n.parse::<u32>().unwrap())
-            .map(|_| {
-                let start = std::time::Instant::now();
-                black_box(render(&catalog, &[l.as_str()], t).unwrap());
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
-        let q = t.buffered_bounds_lonlat();
-        let n = catalog
-            .layer(&l)
-            .unwrap()
-            .read(|ix| ix.in_envelope(&q).count());
-        eprintln!(
-            "{l}: {n} candidates, min {:?} median {:?}",
-            times[0],
-            times[times.len() / 2]
-        );
-        std::process::exit(0);
-    }
-    {
-        let t = tiles(10)[0];
-        let q = t.buffered_bounds_lonlat();
-        for l in ["cameras", "patches"] {
-            let layer = catalog.layer(l).unwrap();
-            c.bench_function(&format!("tmp/candidates/{l}"), |b| {
-                b.iter(|| {
-                    let mut v: Vec<_> = layer.read(|ix| ix.in_envelope(&q).cloned().collect());
-                    v.sort_unstable_by_key(|f| f.id);
-                    black_box(v)
-                })
-            });
-            c.bench_function(&format!("tmp/render/{l}"), |b| {
-                b.iter(|| black_box(render(&catalog, &[l], t).unwrap()))
-            });
-        }
-    }
     let mut group = c.benchmark_group("render");
     group
         .measurement_time(Duration::from_secs(4))

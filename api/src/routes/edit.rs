@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Crs;
-use onemap_spatial::geojson_out::{feature_json, geometry_json};
+use onemap_spatial::geojson_out::{feature_json, geometry_json, properties_json};
 use onemap_spatial::validate::{Issue, validate_feature};
 use onemap_spatial::{CatalogError, Draft, Feature, LayerDef, StoreError};
 use serde_json::{Map, Value};
@@ -166,16 +166,8 @@ pub async fn replace(
     written(&st, StatusCode::OK, &f, None, crs)
 }
 
-/// The feature's properties as a client sees them, secondary geometries included.
-fn current_properties(f: &Feature) -> Map<String, Value> {
-    let mut m = f.properties.clone();
-    for (k, g) in &f.geometries {
-        m.insert(k.clone(), geometry_json(Some(g)));
-    }
-    m
-}
-
-/// RFC 7396: `null` removes a member, objects merge, anything else replaces.
+/// RFC 7396 on the properties: `null` removes a member, any other value replaces it
+/// (a geometry property is replaced whole, never merged member by member).
 fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
     for (k, v) in patch {
         if v.is_null() {
@@ -225,7 +217,7 @@ pub async fn patch(
             }
             .into());
         }
-        let mut props = current_properties(&cur);
+        let mut props = properties_json(&cur);
         merge_patch(&mut props, &patch_props);
         let cur_geom = geometry_json(cur.geometry.as_ref());
         let geometry = obj.get("geometry").unwrap_or(&cur_geom);

@@ -211,6 +211,21 @@ impl Inner {
 }
 
 type Flight = Arc<OnceLock<Result<Arc<TileEntry>, TileError>>>;
+type Flights = Mutex<HashMap<(String, String, TileId), Flight>>;
+
+/// Held by the caller that started a flight: takes the flight off the board when that
+/// caller is done, even by a panic in the render, because a stranded flight would hand
+/// its result to every later caller, past any invalidation.
+struct Landing<'a> {
+    flights: &'a Flights,
+    key: (String, String, TileId),
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        self.flights.lock().remove(&self.key);
+    }
+}
 
 /// Rendered tiles keyed by (layer list as requested, variant, tile).
 ///
@@ -220,7 +235,7 @@ type Flight = Arc<OnceLock<Result<Arc<TileEntry>, TileError>>>;
 pub struct TileCache {
     capacity: usize,
     inner: RwLock<Inner>,
-    flights: Mutex<HashMap<(String, String, TileId), Flight>>,
+    flights: Flights,
     hits: AtomicU64,
     misses: AtomicU64,
     invalidations: AtomicU64,
@@ -284,18 +299,22 @@ impl TileCache {
             return Ok(entry);
         }
         let key = (layers.to_owned(), variant.to_owned(), tile);
-        let (flight, leader) = {
+        let (flight, _landing) = {
             let mut flights = self.flights.lock();
             match flights.get(&key) {
-                Some(f) => (f.clone(), false),
+                Some(f) => (f.clone(), None),
                 None => {
                     let f = Flight::default();
                     flights.insert(key.clone(), f.clone());
-                    (f, true)
+                    let landing = Landing {
+                        flights: &self.flights,
+                        key,
+                    };
+                    (f, Some(landing))
                 }
             }
         };
-        let result = flight
+        flight
             .get_or_init(|| {
                 // The ticket is taken before the index is read, so any edit the render
                 // might have missed changes it and keeps the result out of the cache.
@@ -307,11 +326,7 @@ impl TileCache {
                 self.insert(layers, tile, variant, ticket, entry.clone());
                 Ok(entry)
             })
-            .clone();
-        if leader {
-            self.flights.lock().remove(&key);
-        }
-        result
+            .clone()
     }
 
     fn insert(
@@ -510,6 +525,21 @@ mod tests {
             }
         });
         assert_eq!(renders.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_panicking_render_strands_nothing() {
+        let cache = TileCache::default();
+        let t = tile(6, 53, 26);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cache.get_or_render("a", t, "", || panic!("render failed"))
+        }));
+        assert!(panicked.is_err());
+        assert!(cache.flights.lock().is_empty());
+        let e = cache
+            .get_or_render("a", t, "", || Ok(Some(vec![1])))
+            .unwrap();
+        assert_eq!(&e.raw()[..], [1]);
     }
 
     #[test]

@@ -12,24 +12,12 @@ use onemap_coord::{CoordConfig, Crs, Transformer};
 
 const BATCH: usize = 10_000;
 
-/// Deterministic points in the Shanghai bounding box (WGS84), SplitMix64.
-fn shanghai_points(n: usize) -> Vec<[f64; 2]> {
-    let mut state: u64 = 2024;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    (0..n)
-        .map(|_| [120.85 + next() * 1.35, 30.67 + next() * 1.21])
-        .collect()
-}
+#[path = "../support/shanghai_points.rs"]
+mod support;
 
 fn bench(c: &mut Criterion) {
     let cfg = CoordConfig::default();
-    let wgs = shanghai_points(BATCH);
+    let wgs = support::shanghai_points(2024, BATCH);
     let pairs = [
         (Crs::Wgs84, Crs::Gcj02),
         (Crs::Gcj02, Crs::Wgs84),

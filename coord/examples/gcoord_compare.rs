@@ -13,20 +13,8 @@ use std::time::Instant;
 
 use onemap_coord::{CoordConfig, Crs, Transformer};
 
-/// Deterministic points in the Shanghai bounding box (WGS84), SplitMix64.
-fn shanghai_points(n: usize) -> Vec<[f64; 2]> {
-    let mut state: u64 = 1;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    (0..n)
-        .map(|_| [120.85 + next() * 1.35, 30.67 + next() * 1.21])
-        .collect()
-}
+#[path = "../support/shanghai_points.rs"]
+mod support;
 
 fn write_f64(path: &Path, pts: &[[f64; 2]]) -> std::io::Result<()> {
     let bytes: Vec<u8> = pts
@@ -60,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fs::create_dir_all(out)?;
     let cfg = CoordConfig::default();
 
-    let wgs = shanghai_points(n);
+    let wgs = support::shanghai_points(1, n);
     write_f64(&out.join("wgs84.f64"), &wgs)?;
     let conversions = [
         ("wgs84_to_gcj02", Crs::Wgs84, Crs::Gcj02),

@@ -21,28 +21,11 @@ const ALL: [Crs; 9] = [
     Crs::Epsg(32651),
 ];
 
-/// SplitMix64: deterministic, dependency-free.
-fn points() -> Vec<[f64; 2]> {
-    let mut state: u64 = 0x005E_ED0F_5AA6_4A12;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    (0..N)
-        .map(|_| {
-            [
-                120.85 + next() * (122.2 - 120.85),
-                30.67 + next() * (31.88 - 30.67),
-            ]
-        })
-        .collect()
-}
+#[path = "../support/shanghai_points.rs"]
+mod support;
 
 fn round_trips_from(from: Crs, cfg: &CoordConfig) {
-    let wgs = points();
+    let wgs = support::shanghai_points(0x005E_ED0F_5AA6_4A12, N);
     let mut start = wgs.clone();
     Transformer::new(Crs::Wgs84, from, cfg)
         .unwrap()

@@ -31,6 +31,8 @@ fn bench(c: &mut Criterion) {
         tile_cache_mb: 16,
         coord_config: None,
         max_body_mb: 16,
+        database_url: None,
+        database_read_urls: Vec::new(),
     };
     let server = rt.block_on(onemap_api::start(&cfg)).expect("server");
     let url = format!("http://{}/coord/convert", server.addr);

@@ -33,6 +33,50 @@ pub struct ServeConfig {
     /// Largest request body accepted, in MiB.
     #[arg(long, env = "ONEMAP_MAX_BODY_MB", default_value_t = 16)]
     pub max_body_mb: usize,
+    /// A PostGIS database (`postgres://user:password@host:port/db`) to keep the data in
+    /// instead of the embedded GeoPackage; several instances may share one.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<DatabaseUrl>,
+    /// Hot standbys of that database, comma-separated, for the reads that go to the database.
+    #[arg(long, env = "DATABASE_READ_URLS", value_delimiter = ',')]
+    pub database_read_urls: Vec<DatabaseUrl>,
+}
+
+/// A database URL, which may hold a password: `Debug` shows it without one, so the
+/// configuration printed at start-up and logs never leak it.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(format!("`{}` is not a postgres:// URL", redact(s)))
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
+}
+
+/// `scheme://user:secret@host/…` → `scheme://user:***@host/…`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl ServeConfig {
@@ -55,5 +99,24 @@ impl ServeConfig {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
             None => Default::default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_print_without_their_password() {
+        let u: DatabaseUrl = "postgres://onemap:s3cret@10.0.0.5:5432/onemap"
+            .parse()
+            .unwrap();
+        let shown = format!("{u:?}");
+        assert_eq!(shown, "postgres://onemap:***@10.0.0.5:5432/onemap");
+        assert!(!shown.contains("s3cret"));
+        let no_pw: DatabaseUrl = "postgresql://db/onemap".parse().unwrap();
+        assert_eq!(format!("{no_pw:?}"), "postgresql://db/onemap");
+        let bad = "mysql://u:pw@h/db".parse::<DatabaseUrl>().unwrap_err();
+        assert!(bad.contains("mysql://u:***@h/db"), "{bad}");
     }
 }

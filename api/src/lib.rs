@@ -13,12 +13,14 @@ pub mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use onemap_spatial::store::gpkg::GpkgStore;
+use onemap_spatial::store::postgis::{PostgresStore, follow};
 use onemap_spatial::{Catalog, LayerRegistry};
 use onemap_tiles::TileCache;
 
-pub use config::ServeConfig;
+pub use config::{DatabaseUrl, ServeConfig};
 pub use state::AppState;
 
 /// The layer declarations shipped in the binary (`data/layers/*.json`).
@@ -74,13 +76,48 @@ pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Tasks that live as long as the server (following other instances, pruning the log).
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        for t in &self.background {
+            t.abort();
+        }
+    }
+}
+
+/// How long the PostGIS change log keeps a change: an instance that was down for longer
+/// than this still starts correctly (it loads every layer), it just cannot replay.
+const CHANGE_LOG_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Opens the store, loads the index (and the sample data if asked), binds and serves.
+///
+/// On PostGIS the server also follows the changes other instances commit to the same
+/// database, from the log position taken before loading, so nothing falls in between.
 pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
     let registry = layers(cfg)?;
-    let store = Arc::new(GpkgStore::open(&cfg.gpkg_path()).await?);
-    let catalog = Arc::new(Catalog::open(&registry, store).await?);
+    let mut background = Vec::new();
+    let catalog = match &cfg.database_url {
+        None => Arc::new(
+            Catalog::open(
+                &registry,
+                Arc::new(GpkgStore::open(&cfg.gpkg_path()).await?),
+            )
+            .await?,
+        ),
+        Some(url) => {
+            let read: Vec<String> = cfg.database_read_urls.iter().map(|u| u.0.clone()).collect();
+            let pg = Arc::new(PostgresStore::connect(&url.0, &read).await?);
+            let since = pg.latest_seq().await?;
+            let catalog = Arc::new(Catalog::open(&registry, pg.clone()).await?);
+            background.push(follow(catalog.clone(), pg.listen(since)));
+            background.push(tokio::spawn(prune_change_log(pg)));
+            catalog
+        }
+    };
+    tracing::info!(store = %catalog.store().describe(), "store open");
     if cfg.sample_data {
         let n = seed::load_if_empty(&catalog).await?;
         if n > 0 {
@@ -105,5 +142,20 @@ pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
         addr,
         state,
         handle,
+        background,
     })
+}
+
+/// Deletes change-log rows past [`CHANGE_LOG_RETENTION`], hourly (every instance does it;
+/// the deletes are idempotent).
+async fn prune_change_log(pg: Arc<PostgresStore>) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match pg.prune_changes(CHANGE_LOG_RETENTION).await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "pruned the change log"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot prune the change log"),
+        }
+    }
 }

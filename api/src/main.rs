@@ -31,9 +31,9 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(cfg) => {
             println!("onemap configuration: {cfg:#?}");
-            let server = onemap_api::start(&cfg).await?;
+            let mut server = onemap_api::start(&cfg).await?;
             println!("onemap serving at http://{}/", server.addr);
-            server.handle.await??;
+            (&mut server.handle).await??;
         }
     }
     Ok(())

@@ -1,9 +1,104 @@
-//! Test harness: a real onemap server on a free loopback port, and an HTTP client for it.
+//! Test harness: a real onemap server on a free loopback port, and an HTTP client for it,
+//! on either store backend.
+//!
+//! [`both_backends!`] runs each test once on the embedded GeoPackage and once on PostGIS
+//! (a fresh database per server in the cluster named by `DATABASE_URL`; `scripts/test.sh`
+//! starts one). Without `DATABASE_URL` the PostGIS half fails under `CI=true` and is skipped,
+//! with a notice, on a developer's machine.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use onemap_api::{ServeConfig, Server};
+use onemap_api::{DatabaseUrl, ServeConfig, Server};
 use serde_json::Value;
+use sqlx::Connection;
+
+/// Which store a test server keeps its data in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backend {
+    /// A GeoPackage file in the server's data directory.
+    Gpkg,
+    /// A PostGIS database, by URL.
+    Postgis(String),
+}
+
+/// Runs each named `async fn(Backend)` as two tests, `gpkg::name` and `postgis::name`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod gpkg {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Gpkg).await;
+                }
+            )*
+        }
+        mod postgis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(b) = $crate::Backend::fresh_postgis().await else { return };
+                    super::$name(b).await;
+                }
+            )*
+        }
+    };
+}
+
+impl Backend {
+    /// A new, empty database in the test cluster, or None (after a notice) when there is
+    /// no cluster on a developer's machine. Panics in CI, where the tests must run.
+    pub async fn fresh_postgis() -> Option<Self> {
+        let admin = match std::env::var("DATABASE_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => panic!(
+                "DATABASE_URL is unset in CI: the PostGIS tests need a database; \
+                 run them with `export $(scripts/pg-cluster.sh start)`"
+            ),
+            _ => {
+                eprintln!(
+                    "notice: DATABASE_URL is unset; skipping a PostGIS test (export $(scripts/pg-cluster.sh start))"
+                );
+                return None;
+            }
+        };
+        Some(Self::Postgis(create_database(&admin).await))
+    }
+
+    /// The `--database-url` value for a server on this backend.
+    pub fn database_url(&self) -> Option<&str> {
+        match self {
+            Self::Gpkg => None,
+            Self::Postgis(u) => Some(u),
+        }
+    }
+}
+
+/// Creates `onemap_e2e_<pid>_<n>` next to the database at `admin` and returns its URL.
+async fn create_database(admin: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "onemap_e2e_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect to the test cluster");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("drop an old test database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("DATABASE_URL ends in /<database>");
+    format!("{base}/{name}")
+}
 
 /// A server started in-process over a fresh data directory, stopped on drop.
 pub struct TestServer {
@@ -15,18 +110,24 @@ pub struct TestServer {
 
 impl TestServer {
     /// An empty store.
-    pub async fn empty() -> Self {
-        Self::start(false).await
+    pub async fn empty(backend: Backend) -> Self {
+        Self::start(backend, false).await
     }
 
     /// The sample data loaded, as the run command does.
-    pub async fn with_sample_data() -> Self {
-        Self::start(true).await
+    pub async fn with_sample_data(backend: Backend) -> Self {
+        Self::start(backend, true).await
     }
 
-    async fn start(sample_data: bool) -> Self {
+    async fn start(backend: Backend, sample_data: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let cfg = config(dir.path().to_path_buf(), sample_data);
+        let mut cfg = config(dir.path().to_path_buf(), sample_data);
+        cfg.database_url = backend.database_url().map(|u| DatabaseUrl(u.to_string()));
+        Self::with_config(cfg, dir).await
+    }
+
+    /// A server with a configuration of the test's own over `dir`.
+    pub async fn with_config(cfg: ServeConfig, dir: tempfile::TempDir) -> Self {
         let server = onemap_api::start(&cfg).await.expect("server starts");
         Self {
             base: format!("http://{}", server.addr),
@@ -91,6 +192,8 @@ pub fn config(data: PathBuf, sample_data: bool) -> ServeConfig {
         tile_cache_mb: 64,
         coord_config: None,
         max_body_mb: 2,
+        database_url: None,
+        database_read_urls: Vec::new(),
     }
 }
 

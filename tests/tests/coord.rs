@@ -1,8 +1,16 @@
 //! Coordinate conversion over HTTP, checked against the independent reference sample
 //! (computed with the public formulas and PROJ 9; see coord/tests/data).
 
-use onemap_e2e::{TestServer, assert_problem};
+use onemap_e2e::{Backend, TestServer, assert_problem};
 use serde_json::{Value, json};
+
+onemap_e2e::both_backends!(
+    every_reference_row_reproduces_both_ways,
+    batches_geojson_and_csv_agree_with_single_points,
+    helmert_fit_recovers_known_parameters,
+    features_read_and_write_in_any_crs,
+    bad_coordinates_are_problems_naming_the_point,
+);
 
 const REFERENCE: &str = include_str!("../../coord/tests/data/coord-reference-sample.csv");
 
@@ -48,9 +56,8 @@ fn close(a: [f64; 2], b: [f64; 2], tol: f64, what: &str) {
     assert!(d <= tol, "{what}: {a:?} vs {b:?} differ by {d} > {tol}");
 }
 
-#[tokio::test]
-async fn every_reference_row_reproduces_both_ways() {
-    let s = TestServer::empty().await;
+async fn every_reference_row_reproduces_both_ways(b: Backend) {
+    let s = TestServer::empty(b).await;
     for (i, r) in rows().iter().enumerate() {
         let cases = [
             ("gcj02", r.gcj, 1e-9),
@@ -87,9 +94,8 @@ async fn every_reference_row_reproduces_both_ways() {
     }
 }
 
-#[tokio::test]
-async fn batches_geojson_and_csv_agree_with_single_points() {
-    let s = TestServer::empty().await;
+async fn batches_geojson_and_csv_agree_with_single_points(b: Backend) {
+    let s = TestServer::empty(b).await;
     let rows = rows();
     let pts: Vec<[f64; 2]> = rows.iter().map(|r| r.sh).collect();
     let r = s
@@ -178,9 +184,8 @@ async fn batches_geojson_and_csv_agree_with_single_points() {
     );
 }
 
-#[tokio::test]
-async fn helmert_fit_recovers_known_parameters() {
-    let s = TestServer::empty().await;
+async fn helmert_fit_recovers_known_parameters(b: Backend) {
+    let s = TestServer::empty(b).await;
     let (dx, dy, scale, rot) = (12.5f64, -7.25f64, 1.000_02f64, 0.0003f64);
     let pairs: Vec<Value> = (0..12)
         .map(|i| {
@@ -219,9 +224,8 @@ async fn helmert_fit_recovers_known_parameters() {
     assert_problem(r, 400).await;
 }
 
-#[tokio::test]
-async fn features_read_and_write_in_any_crs() {
-    let s = TestServer::empty().await;
+async fn features_read_and_write_in_any_crs(b: Backend) {
+    let s = TestServer::empty(b).await;
     let r = &rows()[5];
     let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": r.gcj},
         "properties": {"device_code": "31011500001320000009", "name": "高德坐标点", "level": "区级",
@@ -296,9 +300,8 @@ async fn features_read_and_write_in_any_crs() {
     assert_eq!(page["numberMatched"], 0);
 }
 
-#[tokio::test]
-async fn bad_coordinates_are_problems_naming_the_point() {
-    let s = TestServer::empty().await;
+async fn bad_coordinates_are_problems_naming_the_point(b: Backend) {
+    let s = TestServer::empty(b).await;
     for (q, status) in [
         ("from=mars&to=wgs84&x=1&y=2", 400),
         ("from=wgs84&to=gcj02&x=1&y=2", 422),

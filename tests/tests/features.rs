@@ -1,7 +1,17 @@
 //! The features API: create, read, merge-patch, delete, concurrency and bad input.
 
-use onemap_e2e::{TestServer, assert_problem};
+use onemap_e2e::{Backend, TestServer, assert_problem};
 use serde_json::{Value, json};
+
+onemap_e2e::both_backends!(
+    posted_feature_reads_back_equal_and_patch_changes_only_what_it_names,
+    stale_if_match_gets_412_and_leaves_the_feature_alone,
+    delete_removes_the_feature,
+    footprint_is_kept_as_a_second_geometry,
+    bad_input_gets_a_problem_naming_it_and_writes_nothing,
+    items_page_filter_and_bbox_agree_with_a_brute_force_scan,
+    layers_and_collections_list_every_layer,
+);
 
 fn camera(code: &str, lon: f64, lat: f64) -> Value {
     json!({
@@ -29,9 +39,8 @@ async fn post(s: &TestServer, layer: &str, body: &Value) -> reqwest::Response {
         .expect("POST")
 }
 
-#[tokio::test]
-async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names() {
-    let s = TestServer::empty().await;
+async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names(b: Backend) {
+    let s = TestServer::empty(b).await;
     let body = camera("31010400001320000001", 121.437, 31.188);
     let r = post(&s, "video_points", &body).await;
     assert_eq!(r.status(), 201);
@@ -89,9 +98,8 @@ async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names() 
     );
 }
 
-#[tokio::test]
-async fn stale_if_match_gets_412_and_leaves_the_feature_alone() {
-    let s = TestServer::empty().await;
+async fn stale_if_match_gets_412_and_leaves_the_feature_alone(b: Backend) {
+    let s = TestServer::empty(b).await;
     let r = post(
         &s,
         "video_points",
@@ -135,9 +143,8 @@ async fn stale_if_match_gets_412_and_leaves_the_feature_alone() {
     assert_eq!(got["geometry"]["coordinates"], json!([121.45, 31.19]));
 }
 
-#[tokio::test]
-async fn delete_removes_the_feature() {
-    let s = TestServer::empty().await;
+async fn delete_removes_the_feature(b: Backend) {
+    let s = TestServer::empty(b).await;
     let r = post(
         &s,
         "video_points",
@@ -159,9 +166,8 @@ async fn delete_removes_the_feature() {
     assert_eq!(s.count("video_points").await, 0);
 }
 
-#[tokio::test]
-async fn footprint_is_kept_as_a_second_geometry() {
-    let s = TestServer::empty().await;
+async fn footprint_is_kept_as_a_second_geometry(b: Backend) {
+    let s = TestServer::empty(b).await;
     let footprint = json!({"type": "Polygon", "coordinates": [[
         [121.3000, 31.1000], [121.3003, 31.1000], [121.3003, 31.1002], [121.3000, 31.1002], [121.3000, 31.1000]
     ]]});
@@ -198,9 +204,8 @@ async fn footprint_is_kept_as_a_second_geometry() {
     assert_eq!(got["properties"]["code"], "WZ31011200000001");
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_problem_naming_it_and_writes_nothing() {
-    let s = TestServer::empty().await;
+async fn bad_input_gets_a_problem_naming_it_and_writes_nothing(b: Backend) {
+    let s = TestServer::empty(b).await;
     let good = camera("31010400001320000004", 121.44, 31.19);
     let with = |path: &[&str], v: Value| {
         let mut b = good.clone();
@@ -338,9 +343,8 @@ async fn bad_input_gets_a_problem_naming_it_and_writes_nothing() {
     assert_eq!(s.count("video_points").await, 1);
 }
 
-#[tokio::test]
-async fn items_page_filter_and_bbox_agree_with_a_brute_force_scan() {
-    let s = TestServer::empty().await;
+async fn items_page_filter_and_bbox_agree_with_a_brute_force_scan(b: Backend) {
+    let s = TestServer::empty(b).await;
     let mut all = Vec::new();
     for i in 0..60u32 {
         let lon = 121.30 + f64::from(i % 10) * 0.02;
@@ -411,9 +415,8 @@ async fn items_page_filter_and_bbox_agree_with_a_brute_force_scan() {
     }
 }
 
-#[tokio::test]
-async fn layers_and_collections_list_every_layer() {
-    let s = TestServer::empty().await;
+async fn layers_and_collections_list_every_layer(b: Backend) {
+    let s = TestServer::empty(b).await;
     let layers = s.get_json("/layers", 200).await;
     let ids: Vec<&str> = layers
         .as_array()

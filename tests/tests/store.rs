@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use onemap_e2e::TestServer;
+use onemap_e2e::{Backend, TestServer};
 use serde_json::{Value, json};
 
 /// Layer name → feature count, as ogrinfo reports them.
@@ -36,7 +36,7 @@ fn ogrinfo_counts(gpkg: &Path) -> HashMap<String, u64> {
 
 #[tokio::test]
 async fn ogrinfo_lists_every_layer_with_its_count() {
-    let s = TestServer::with_sample_data().await;
+    let s = TestServer::with_sample_data(Backend::Gpkg).await;
     let layers = s.get_json("/layers", 200).await;
     let counts = ogrinfo_counts(&s.gpkg());
     for l in layers.as_array().unwrap() {
@@ -89,12 +89,18 @@ fn onemap_bin() -> PathBuf {
     p
 }
 
-/// Starts the binary on a data dir and waits for its URL.
-fn spawn(data: &Path) -> (Child, String) {
+/// Starts the binary on a data dir (and database) and waits for its URL.
+fn spawn(data: &Path, backend: &Backend) -> (Child, String) {
     let log = data.join(format!("server-{}.log", std::process::id()));
-    let mut child = Command::new(onemap_bin())
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+    let mut cmd = Command::new(onemap_bin());
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--data"])
         .arg(data)
+        .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_READ_URLS");
+    if let Some(u) = backend.database_url() {
+        cmd.args(["--database-url", u]);
+    }
+    let mut child = cmd
         .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
         .stderr(Stdio::null())
         .spawn()
@@ -129,10 +135,11 @@ fn building(i: u32) -> Value {
                 [lon + 0.0001, lat + 0.0001], [lon - 0.0001, lat + 0.0001], [lon - 0.0001, lat - 0.0001]]]}}})
 }
 
-#[tokio::test]
-async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write() {
+onemap_e2e::both_backends!(a_killed_server_keeps_every_acknowledged_write_and_no_half_write);
+
+async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, url) = spawn(dir.path());
+    let (mut child, url) = spawn(dir.path(), &b);
     let client = reqwest::Client::new();
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
@@ -166,7 +173,7 @@ async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write() {
     }
     let acked = acked.lock().unwrap().clone();
 
-    let (mut child, url) = spawn(dir.path());
+    let (mut child, url) = spawn(dir.path(), &b);
     let page: Value = client
         .get(format!(
             "{url}/collections/illegal_buildings/items?limit=10000"
@@ -201,7 +208,9 @@ async fn a_killed_server_keeps_every_acknowledged_write_and_no_half_write() {
             "{code} lost its footprint: half-written"
         );
     }
-    let counts = ogrinfo_counts(&dir.path().join("onemap.gpkg"));
-    assert_eq!(counts["illegal_buildings"], stored.len() as u64);
-    assert_eq!(counts["illegal_buildings_footprint"], stored.len() as u64);
+    if b == Backend::Gpkg {
+        let counts = ogrinfo_counts(&dir.path().join("onemap.gpkg"));
+        assert_eq!(counts["illegal_buildings"], stored.len() as u64);
+        assert_eq!(counts["illegal_buildings_footprint"], stored.len() as u64);
+    }
 }

@@ -5,8 +5,13 @@
 
 use std::f64::consts::PI;
 
-use onemap_e2e::{TestServer, assert_problem};
+use onemap_e2e::{Backend, TestServer, assert_problem};
 use serde_json::{Value, json};
+
+onemap_e2e::both_backends!(
+    gcj02_tiles_sit_on_an_amap_basemap,
+    baidu_tiles_follow_the_bd09mc_scheme,
+);
 
 const PIXEL: f64 = 4096.0 / 256.0;
 
@@ -56,9 +61,8 @@ fn close(a: [f64; 2], b: [f64; 2], what: &str) {
     assert!(d <= PIXEL, "{what}: {a:?} vs {b:?}: {d} tile units");
 }
 
-#[tokio::test]
-async fn gcj02_tiles_sit_on_an_amap_basemap() {
-    let s = TestServer::empty().await;
+async fn gcj02_tiles_sit_on_an_amap_basemap(b: Backend) {
+    let s = TestServer::empty(b).await;
     let wgs = [121.4453, 31.2231];
     camera(&s, wgs).await;
     let gcj = convert(&s, "gcj02", wgs).await;
@@ -99,9 +103,8 @@ async fn gcj02_tiles_sit_on_an_amap_basemap() {
     assert!(unshifted.is_none());
 }
 
-#[tokio::test]
-async fn baidu_tiles_follow_the_bd09mc_scheme() {
-    let s = TestServer::empty().await;
+async fn baidu_tiles_follow_the_bd09mc_scheme(b: Backend) {
+    let s = TestServer::empty(b).await;
     let wgs = [121.4453, 31.2231];
     camera(&s, wgs).await;
     let mc = convert(&s, "bd09mc", wgs).await;

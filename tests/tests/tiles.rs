@@ -4,8 +4,15 @@ use std::f64::consts::PI;
 use std::io::Read;
 
 use geo::{Coord, Distance, Euclidean, Geometry, LineString, MapCoords, Point, Polygon};
-use onemap_e2e::{TestServer, assert_problem};
+use onemap_e2e::{Backend, TestServer, assert_problem};
 use serde_json::{Value, json};
+
+onemap_e2e::both_backends!(
+    decoded_features_lie_within_a_pixel_of_their_source,
+    an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it,
+    tiles_are_gzipped_and_revalidate_with_etags,
+    tilejson_and_bad_tile_requests,
+);
 
 const EXTENT: f64 = 4096.0;
 /// One pixel of a 256-pixel tile, in tile units.
@@ -77,9 +84,8 @@ fn track(points: Vec<[f64; 2]>) -> Value {
            "properties": {"patroller": "张三", "started_at": "2026-11-01T08:00:00+08:00", "length_m": 1234.5}})
 }
 
-#[tokio::test]
-async fn decoded_features_lie_within_a_pixel_of_their_source() {
-    let s = TestServer::empty().await;
+async fn decoded_features_lie_within_a_pixel_of_their_source(b: Backend) {
+    let s = TestServer::empty(b).await;
     // A wiggly polygon about 2 km across on Chongming, a track crossing it, a camera.
     let ring: Vec<[f64; 2]> = (0..=40)
         .map(|i| {
@@ -149,9 +155,8 @@ async fn decoded_features_lie_within_a_pixel_of_their_source() {
     }
 }
 
-#[tokio::test]
-async fn an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it() {
-    let s = TestServer::empty().await;
+async fn an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it(b: Backend) {
+    let s = TestServer::empty(b).await;
     let (lon, lat) = (121.9, 30.9);
     let tiles: Vec<(u32, u32, u32)> = [6u32, 10, 14, 18]
         .iter()
@@ -211,9 +216,8 @@ async fn an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it() {
     );
 }
 
-#[tokio::test]
-async fn tiles_are_gzipped_and_revalidate_with_etags() {
-    let s = TestServer::empty().await;
+async fn tiles_are_gzipped_and_revalidate_with_etags(b: Backend) {
+    let s = TestServer::empty(b).await;
     post(
         &s,
         "forest_stands",
@@ -271,9 +275,8 @@ async fn tiles_are_gzipped_and_revalidate_with_etags() {
     assert_eq!(r.status(), 200);
 }
 
-#[tokio::test]
-async fn tilejson_and_bad_tile_requests() {
-    let s = TestServer::empty().await;
+async fn tilejson_and_bad_tile_requests(b: Backend) {
+    let s = TestServer::empty(b).await;
     let tj = s.get_json("/tiles/districts,video_points.json", 200).await;
     assert_eq!(tj["tilejson"], "3.0.0");
     let tiles = tj["tiles"][0].as_str().unwrap();

@@ -4,6 +4,8 @@
 #   scripts/pg-cluster.sh start          start one (or reuse the running one); prints DATABASE_URL=...
 #   scripts/pg-cluster.sh url            prints DATABASE_URL=... of the running cluster
 #   scripts/pg-cluster.sh replica-start  adds a streaming hot standby; prints DATABASE_REPLICA_URL=...
+#   scripts/pg-cluster.sh down           stops the primary but keeps it (an outage, for fault tests)
+#   scripts/pg-cluster.sh up             starts it again on the same port after `down`
 #   scripts/pg-cluster.sh stop           stops the cluster (and its standby) and removes its dir
 #
 # Only the KEY=value lines go to stdout, so `export $(scripts/pg-cluster.sh start)` works;
@@ -171,6 +173,19 @@ EOF
   echo "DATABASE_REPLICA_URL=$(url_for "$port")"
 }
 
+cmd_down() {
+  running || die "no cluster running (scripts/pg-cluster.sh start)"
+  as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >&2
+  log "primary on 127.0.0.1:$PG_PORT is down"
+}
+
+cmd_up() {
+  load_state || die "no cluster state at $state (scripts/pg-cluster.sh start)"
+  running && { log "already up"; return 0; }
+  start_server "$PG_BIN" "$PG_DIR" || die "could not restart the primary"
+  log "primary on 127.0.0.1:$PG_PORT is up again"
+}
+
 cmd_stop() {
   if ! load_state; then
     log "no cluster state at $state"
@@ -194,5 +209,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   url) cmd_url ;;
   replica-start) cmd_replica_start ;;
-  *) echo "usage: $0 start|stop|url|replica-start" >&2; exit 2 ;;
+  down) cmd_down ;;
+  up) cmd_up ;;
+  *) echo "usage: $0 start|stop|url|replica-start|down|up" >&2; exit 2 ;;
 esac

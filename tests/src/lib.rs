@@ -6,6 +6,8 @@
 //! starts one). Without `DATABASE_URL` the PostGIS half fails under `CI=true` and is skipped,
 //! with a notice, on a developer's machine.
 
+pub mod mvt;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -167,6 +169,15 @@ impl TestServer {
             .unwrap_or_else(|| panic!("layer {layer} listed"))["count"]
             .as_u64()
             .expect("count")
+    }
+
+    /// GET `/tiles/{layers}/{z}/{x}/{y}.mvt`.
+    pub async fn tile(&self, layers: &str, z: u32, x: u32, y: u32) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/tiles/{layers}/{z}/{x}/{y}.mvt")))
+            .send()
+            .await
+            .expect("tile")
     }
 
     /// The GeoPackage file of this server.

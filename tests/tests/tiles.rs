@@ -4,6 +4,7 @@ use std::f64::consts::PI;
 use std::io::Read;
 
 use geo::{Coord, Distance, Euclidean, Geometry, LineString, MapCoords, Point, Polygon};
+use onemap_e2e::mvt::{PIXEL, decode, tile_of, to_tile};
 use onemap_e2e::{Backend, TestServer, assert_problem};
 use serde_json::{Value, json};
 
@@ -14,52 +15,9 @@ onemap_e2e::both_backends!(
     tilejson_and_bad_tile_requests,
 );
 
-const EXTENT: f64 = 4096.0;
-/// One pixel of a 256-pixel tile, in tile units.
-const PIXEL: f64 = EXTENT / 256.0;
-
-/// Which tile holds a lon/lat at zoom z (the slippy-map formula).
-fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor();
-    let lat_r = lat.to_radians();
-    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / PI) / 2.0 * n).floor();
-    (x as u32, y as u32)
-}
-
-/// A lon/lat in the tile's own coordinates (0..4096, y down).
-fn to_tile(c: Coord<f64>, z: u32, x: u32, y: u32) -> Coord<f64> {
-    let n = f64::from(1u32 << z);
-    let lat_r = c.y.to_radians();
-    let gx = (c.x + 180.0) / 360.0 * n;
-    let gy = (1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / PI) / 2.0 * n;
-    Coord {
-        x: (gx - f64::from(x)) * EXTENT,
-        y: (gy - f64::from(y)) * EXTENT,
-    }
-}
-
-fn decode(bytes: Vec<u8>) -> Vec<(String, Vec<mvt_reader::feature::Feature<f64>>)> {
-    let r = mvt_reader::Reader::new(bytes).expect("decodes");
-    r.get_layer_names()
-        .expect("names")
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| (n, r.get_features_as::<f64>(i).expect("features")))
-        .collect()
-}
-
 fn coords(g: &Geometry<f64>) -> Vec<Coord<f64>> {
     use geo::CoordsIter;
     g.coords_iter().collect()
-}
-
-async fn get_tile(s: &TestServer, layers: &str, z: u32, x: u32, y: u32) -> reqwest::Response {
-    s.client
-        .get(s.url(&format!("/tiles/{layers}/{z}/{x}/{y}.mvt")))
-        .send()
-        .await
-        .expect("tile")
 }
 
 async fn post(s: &TestServer, layer: &str, body: Value) -> Value {
@@ -112,7 +70,7 @@ async fn decoded_features_lie_within_a_pixel_of_their_source(b: Backend) {
 
     for z in [8u32, 11, 13, 15, 16] {
         let (x, y) = tile_of(121.50, 31.62, z);
-        let r = get_tile(&s, "forest_stands,patrol_tracks", z, x, y).await;
+        let r = s.tile("forest_stands,patrol_tracks", z, x, y).await;
         assert_eq!(r.status(), 200, "z{z}");
         assert_eq!(
             r.headers()["content-type"],
@@ -167,7 +125,7 @@ async fn an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it(b: 
         .collect();
     for &(z, x, y) in &tiles {
         assert_eq!(
-            get_tile(&s, "video_points", z, x, y).await.status(),
+            s.tile("video_points", z, x, y).await.status(),
             204,
             "empty at z{z}"
         );
@@ -178,7 +136,7 @@ async fn an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it(b: 
     let f = post(&s, "video_points", cam).await;
     let loc = s.url(&format!("/collections/video_points/items/{}", f["id"]));
     for &(z, x, y) in &tiles {
-        let r = get_tile(&s, "video_points", z, x, y).await;
+        let r = s.tile("video_points", z, x, y).await;
         assert_eq!(r.status(), 200, "visible at z{z} right after the write");
         let layers = decode(r.bytes().await.unwrap().to_vec());
         let feat = &layers[0].1[0];
@@ -201,16 +159,16 @@ async fn an_edit_shows_in_the_very_next_tile_request_and_a_delete_removes_it(b: 
         let still_covers = tile_of(121.2, 31.4, z) == (x, y);
         let want = if still_covers { 200 } else { 204 };
         assert_eq!(
-            get_tile(&s, "video_points", z, x, y).await.status(),
+            s.tile("video_points", z, x, y).await.status(),
             want,
             "after the move at z{z}"
         );
     }
     let (x, y) = tile_of(121.2, 31.4, 14);
-    assert_eq!(get_tile(&s, "video_points", 14, x, y).await.status(), 200);
+    assert_eq!(s.tile("video_points", 14, x, y).await.status(), 200);
     assert_eq!(s.client.delete(&loc).send().await.unwrap().status(), 204);
     assert_eq!(
-        get_tile(&s, "video_points", 14, x, y).await.status(),
+        s.tile("video_points", 14, x, y).await.status(),
         204,
         "deleted"
     );

@@ -2,6 +2,11 @@
 //!
 //! A write commits to the store first, then updates the index, then tells the
 //! listeners (the tile cache, later other instances) exactly what changed where.
+//!
+//! Layers declared `serve: database` have no index: their reads ([`Catalog::fetch`],
+//! [`Catalog::query`], and tiles through [`Store::tile`]) go to the store, which must
+//! [serve from the database](Store::serves_from_database); their writes still publish
+//! changes, so cached tiles of them are invalidated the same way.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +16,8 @@ use parking_lot::RwLock;
 
 use crate::feature::{Draft, Feature, rect_union};
 use crate::index::LayerIndex;
-use crate::schema::{LayerDef, LayerRegistry};
+use crate::query::{ItemPage, ItemQuery};
+use crate::schema::{LayerDef, LayerRegistry, Serve};
 use crate::store::{LayerNote, Store, StoreError};
 use crate::validate::Issue;
 
@@ -54,6 +60,11 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// True when reads of this layer go to the store instead of the (empty) index.
+    pub fn in_database(&self) -> bool {
+        self.def.serve == Serve::Database
+    }
+
     /// Runs `f` on a consistent view of the index.
     pub fn read<R>(&self, f: impl FnOnce(&LayerIndex) -> R) -> R {
         f(&self.index.read())
@@ -75,11 +86,24 @@ impl Catalog {
     /// Prepares every declared layer in the store and loads it into memory.
     pub async fn open(registry: &LayerRegistry, store: Arc<dyn Store>) -> Result<Self, StoreError> {
         let mut layers = BTreeMap::new();
+        if !store.serves_from_database()
+            && let Some(def) = registry.iter().find(|d| d.serve == Serve::Database)
+        {
+            return Err(StoreError::Other(format!(
+                "layer `{}` is declared `serve: database`, which {} cannot do; \
+                 use PostGIS (--database-url) or serve it from memory",
+                def.id,
+                store.describe()
+            )));
+        }
         for def in registry.iter() {
             store.prepare_layer(def).await?;
-            let features = store.load_layer(def).await?;
+            let features = match def.serve {
+                Serve::Memory => store.load_layer(def).await?,
+                Serve::Database => Vec::new(),
+            };
             let note = store.note(&def.id).await?.unwrap_or_default();
-            tracing::info!(layer = %def.id, count = features.len(), "layer loaded");
+            tracing::info!(layer = %def.id, count = features.len(), serve = ?def.serve, "layer loaded");
             layers.insert(
                 def.id.clone(),
                 Arc::new(Layer {
@@ -116,7 +140,7 @@ impl Catalog {
             .ok_or_else(|| CatalogError::UnknownLayer(id.to_string()))
     }
 
-    /// One feature from memory.
+    /// One feature from memory (a `serve: database` layer holds none: use [`Self::fetch`]).
     pub fn get(&self, layer: &str, id: i64) -> Result<Arc<Feature>, CatalogError> {
         self.layer(layer)?
             .read(|ix| ix.get(id).cloned())
@@ -124,6 +148,36 @@ impl Catalog {
                 layer: layer.into(),
                 id,
             })
+    }
+
+    /// One feature from wherever its layer is served.
+    pub async fn fetch(&self, layer: &str, id: i64) -> Result<Arc<Feature>, CatalogError> {
+        let l = self.layer(layer)?;
+        if !l.in_database() {
+            return self.get(layer, id);
+        }
+        self.store
+            .get(&l.def, id)
+            .await
+            .map_err(CatalogError::Store)?
+            .map(Arc::new)
+            .ok_or_else(|| CatalogError::NotFound {
+                layer: layer.into(),
+                id,
+            })
+    }
+
+    /// One page of an item query, from wherever the layer is served.
+    pub async fn query(&self, layer: &str, q: &ItemQuery) -> Result<ItemPage, CatalogError> {
+        let l = self.layer(layer)?;
+        if l.in_database() {
+            self.store
+                .query(&l.def, q)
+                .await
+                .map_err(CatalogError::Store)
+        } else {
+            Ok(l.read(|ix| ix.query(q)))
+        }
     }
 
     fn publish(&self, change: Change) {
@@ -155,7 +209,7 @@ impl Catalog {
             .insert(&l.def, drafts)
             .await
             .map_err(|e| self.map_store(layer, e))?;
-        {
+        if !l.in_database() {
             let mut ix = l.index.write();
             for f in &created {
                 ix.upsert(f.clone());
@@ -187,7 +241,9 @@ impl Catalog {
             .replace(&l.def, id, expected, draft)
             .await
             .map_err(|e| self.map_store(layer, e))?;
-        l.index.write().upsert(new.clone());
+        if !l.in_database() {
+            l.index.write().upsert(new.clone());
+        }
         self.publish(Change {
             layer: layer.into(),
             id,
@@ -211,7 +267,9 @@ impl Catalog {
             .delete(&l.def, id, expected)
             .await
             .map_err(|e| self.map_store(layer, e))?;
-        l.index.write().remove(id);
+        if !l.in_database() {
+            l.index.write().remove(id);
+        }
         self.publish(Change {
             layer: layer.into(),
             id,
@@ -237,6 +295,16 @@ impl Catalog {
         new: Option<Rect<f64>>,
     ) -> Result<bool, CatalogError> {
         let l = self.layer(layer)?;
+        if l.in_database() {
+            // Nothing held here: only the cached tiles of both places go stale.
+            self.publish(Change {
+                layer: layer.into(),
+                id,
+                old,
+                new,
+            });
+            return Ok(true);
+        }
         // Serialised with local writes, so a stale re-read cannot overtake a local delete.
         let _w = l.write.lock().await;
         let current = self

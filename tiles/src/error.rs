@@ -12,4 +12,7 @@ pub enum TileError {
     DuplicateLayer(String),
     #[error("unknown tile crs `{0}`: expected wgs84 (default), gcj02 or bd09")]
     UnknownScheme(String),
+    /// A `serve: database` layer's part failed in the database (HTTP 503: usually an outage).
+    #[error("the database could not render the tile: {0}")]
+    Database(String),
 }

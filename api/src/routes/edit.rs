@@ -157,7 +157,7 @@ pub async fn replace(
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
-    st.catalog.get(&layer, id)?;
+    st.catalog.fetch(&layer, id).await?;
     let crs = input_crs(&st, &query, &mut body)?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
@@ -206,7 +206,7 @@ pub async fn patch(
         }
     };
     for _ in 0..PATCH_RETRIES {
-        let cur = st.catalog.get(&layer, id)?;
+        let cur = st.catalog.fetch(&layer, id).await?;
         if let Some(v) = expected
             && v != cur.version
         {

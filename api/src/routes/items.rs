@@ -92,7 +92,7 @@ pub async fn list(
             b,
         )?);
     }
-    let page = l.read(|ix| ix.query(&q));
+    let page = st.catalog.query(&layer, &q).await?;
     let mut features: Vec<Value> = page.features.iter().map(|f| feature_json(f)).collect();
     let out = output_crs(&st, crs)?;
     if let Some(t) = &out {
@@ -170,7 +170,7 @@ pub async fn one(
     let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let crs = crs_param(&params)?;
     let id = parse_id(&id)?;
-    let f = st.catalog.get(&layer, id)?;
+    let f = st.catalog.fetch(&layer, id).await?;
     let mut body = feature_json(&f);
     if let Some(t) = output_crs(&st, crs)? {
         convert_geojson(&t, &mut body)?;

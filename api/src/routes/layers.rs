@@ -4,16 +4,35 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use onemap_spatial::Layer;
+use onemap_spatial::query::ItemQuery;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
 
+/// The data's bounds; for a `serve: database` layer, its declared extent (computing the
+/// real one would scan the table).
 fn bounds(layer: &Layer) -> Option<[f64; 4]> {
+    if layer.in_database() {
+        return Some(layer.def.extent.bounds());
+    }
     layer
         .read(|ix| ix.bounds())
         .map(|b| [b.min().x, b.min().y, b.max().x, b.max().y])
+}
+
+/// How many features a layer holds; None when its database cannot say right now.
+async fn count(st: &AppState, layer: &Layer) -> Option<usize> {
+    if !layer.in_database() {
+        return Some(layer.read(|ix| ix.len()));
+    }
+    let q = ItemQuery::default();
+    st.catalog
+        .query(&layer.def.id, &q)
+        .await
+        .ok()
+        .map(|p| p.matched)
 }
 
 fn properties(layer: &Layer) -> Vec<Value> {
@@ -28,27 +47,25 @@ fn properties(layer: &Layer) -> Vec<Value> {
 /// `GET /layers`: what a viewer needs to build a layer switcher.
 pub async fn list(State(st): State<AppState>, _caller: Caller, headers: HeaderMap) -> Json<Value> {
     let base = st.base_url(&headers);
-    Json(Value::Array(
-        st.catalog
-            .layers()
-            .map(|l| {
-                let note = l.note();
-                json!({
+    let mut out = Vec::new();
+    for l in st.catalog.layers() {
+        let note = l.note();
+        out.push(json!({
                     "id": l.def.id,
                     "title": l.def.title,
                     "description": l.def.description,
                     "geometry_type": l.def.geometry.name(),
-                    "count": l.read(|ix| ix.len()),
+                    "count": count(&st, l).await,
+                    "serve": l.def.serve,
                     "bounds": bounds(l),
                     "tilejson": format!("{base}/tiles/{}.json", l.def.id),
                     "items": format!("{base}/collections/{}/items", l.def.id),
                     "synthetic": note.synthetic,
                     "provenance": note.provenance,
                     "properties": properties(l),
-                })
-            })
-            .collect(),
-    ))
+        }));
+    }
+    Json(Value::Array(out))
 }
 
 fn collection(base: &str, l: &Layer) -> Value {

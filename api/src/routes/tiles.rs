@@ -5,8 +5,9 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use onemap_spatial::Catalog;
 use onemap_spatial::schema::PropType;
-use onemap_tiles::{TileEntry, TileScheme};
+use onemap_tiles::{TileEntry, TileError, TileId, TileScheme};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -69,9 +70,21 @@ pub async fn tile(
         })
     };
     let (z, x, y) = (num("z", &z)?, num("x", &x)?, num("y", y)?);
-    let tile =
-        onemap_tiles::TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
-    layer_list(&st, &layers)?;
+    let tile = TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let in_database = layer_list(&st, &layers)?
+        .iter()
+        .filter_map(|n| st.catalog.layer(n).ok())
+        .find(|l| l.in_database())
+        .map(|l| l.def.id.clone());
+    if let Some(id) = in_database
+        .as_ref()
+        .filter(|_| scheme != TileScheme::WebMercator)
+    {
+        return Err(Problem::bad_request(format!(
+            "layer `{id}` is served from the database, whose tiles are Web Mercator only; \
+             request it without `crs`"
+        )));
+    }
     // Shifted schemes are rendered per request: the cache invalidates by Web Mercator tile
     // ranges, which do not name GCJ-02 or Baidu tiles.
     let cached = scheme == TileScheme::WebMercator;
@@ -82,7 +95,11 @@ pub async fn tile(
             let st = st.clone();
             tokio::task::spawn_blocking(move || {
                 let names: Vec<&str> = layers.split(',').collect();
-                if cached {
+                if in_database.is_some() {
+                    st.tiles.get_or_render(&layers, tile, "", || {
+                        render_mixed(&st.catalog, &names, tile)
+                    })
+                } else if cached {
                     st.tiles.get_or_render(&layers, tile, "", || {
                         onemap_tiles::render(&st.catalog, &names, tile)
                     })
@@ -100,7 +117,7 @@ pub async fn tile(
                 )
                 .detail(e.to_string())
             })?
-            .map_err(|e| Problem::bad_request(e.to_string()))?
+            .map_err(tile_problem)?
         }
     };
     let etag = HeaderValue::from_str(&format!("\"{}\"", entry.etag())).expect("hex ETag");
@@ -133,6 +150,50 @@ pub async fn tile(
     } else {
         ([ct, (header::ETAG, etag), cache, vary], entry.raw()).into_response()
     })
+}
+
+/// Why a tile could not be rendered, as a problem: the database's trouble is a 503, anything
+/// else is the request's.
+fn tile_problem(e: TileError) -> Problem {
+    match e {
+        TileError::Database(m) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+            "Store unavailable",
+        )
+        .detail(m),
+        e => Problem::bad_request(e.to_string()),
+    }
+}
+
+/// Renders a tile some of whose layers are `serve: database`: their parts come from the
+/// store, the others from memory, concatenated in the requested order (an MVT tile is a
+/// sequence of layers, so concatenated tiles are one tile). Runs on a blocking thread of
+/// the runtime and waits for the database there.
+fn render_mixed(
+    catalog: &Catalog,
+    names: &[&str],
+    tile: TileId,
+) -> Result<Option<Vec<u8>>, TileError> {
+    let rt = tokio::runtime::Handle::current();
+    let mut out = Vec::new();
+    for (i, &name) in names.iter().enumerate() {
+        if names[..i].contains(&name) {
+            return Err(TileError::DuplicateLayer(name.to_owned()));
+        }
+        let l = catalog
+            .layer(name)
+            .map_err(|_| TileError::UnknownLayer(name.to_owned()))?;
+        let part = if l.in_database() {
+            let (z, x, y) = (u32::from(tile.z()), tile.x(), tile.y());
+            rt.block_on(catalog.store().tile(&[&l.def], z, x, y))
+                .map_err(|e| TileError::Database(e.to_string()))?
+        } else {
+            onemap_tiles::render(catalog, &[name], tile)?
+        };
+        out.extend(part.unwrap_or_default());
+    }
+    Ok((!out.is_empty()).then_some(out))
 }
 
 /// The TileJSON `fields` type of a property.

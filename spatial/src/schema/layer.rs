@@ -43,7 +43,22 @@ pub struct LayerDef {
     pub key: Option<String>,
     #[serde(default)]
     pub extent: Extent,
+    /// Where reads come from; `database` for layers too big to hold in memory.
+    #[serde(default)]
+    pub serve: Serve,
     pub properties: Vec<PropertyDef>,
+}
+
+/// Where a layer's reads (items, tiles) are answered from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Serve {
+    /// The in-memory index, loaded at start and kept in step with every write: the fast path.
+    #[default]
+    Memory,
+    /// The store itself (PostGIS: item queries in SQL, tiles by `ST_AsMVT`); nothing is held
+    /// in memory, so the layer may be larger than RAM.
+    Database,
 }
 
 fn yes() -> bool {

@@ -6,6 +6,6 @@ mod property;
 mod registry;
 
 pub use geometry_type::GeometryType;
-pub use layer::{Extent, LayerDef};
+pub use layer::{Extent, LayerDef, Serve};
 pub use property::{CodeCheck, PropType, PropertyDef};
 pub use registry::{LayerRegistry, RegistryError};

@@ -9,6 +9,7 @@ pub mod postgis;
 use async_trait::async_trait;
 
 use crate::feature::{Draft, Feature};
+use crate::query::{ItemPage, ItemQuery};
 use crate::schema::LayerDef;
 
 /// Why a store refused or failed a call.
@@ -84,4 +85,36 @@ pub trait Store: Send + Sync {
 
     /// The note recorded for a layer, if any.
     async fn note(&self, layer: &str) -> Result<Option<LayerNote>, StoreError>;
+
+    /// Whether this store can serve `serve: database` layers itself: answer item queries
+    /// and render tiles without an in-memory copy (PostGIS can; a GeoPackage file cannot).
+    fn serves_from_database(&self) -> bool {
+        false
+    }
+
+    /// One page of an item query, run in the store (`serve: database` layers).
+    async fn query(&self, def: &LayerDef, _q: &ItemQuery) -> Result<ItemPage, StoreError> {
+        Err(StoreError::Other(format!(
+            "{} cannot query layer `{}` in the database",
+            self.describe(),
+            def.id
+        )))
+    }
+
+    /// Tile `z/x/y` of `layers` as MVT, rendered in the store; None when nothing shows
+    /// (`serve: database` layers).
+    async fn tile(
+        &self,
+        layers: &[&LayerDef],
+        _z: u32,
+        _x: u32,
+        _y: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let ids: Vec<&str> = layers.iter().map(|d| d.id.as_str()).collect();
+        Err(StoreError::Other(format!(
+            "{} cannot render tiles of {}",
+            self.describe(),
+            ids.join(",")
+        )))
+    }
 }

@@ -99,6 +99,9 @@ pub async fn init(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
 
 /// Registers a feature table with its geometry column and R-tree index.
 ///
+/// The layer title is the GeoPackage identifier, which must be unique: a second layer with
+/// the same title is identified as `title (table)`.
+///
 /// The R-tree is kept up to date by onemap itself inside each write transaction
 /// rather than by the spec's triggers, which call `ST_*` functions that only
 /// GDAL registers; see the README.
@@ -110,7 +113,10 @@ pub async fn register_feature_table(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-         VALUES (?, 'features', ?, '', ?)
+         VALUES (?1, 'features',
+                 CASE WHEN EXISTS (SELECT 1 FROM gpkg_contents WHERE identifier = ?2 AND table_name <> ?1)
+                      THEN ?2 || ' (' || ?1 || ')' ELSE ?2 END,
+                 '', ?3)
          ON CONFLICT(table_name) DO UPDATE SET identifier = excluded.identifier",
     )
     .bind(table)

@@ -51,6 +51,7 @@ pub mod ddl;
 pub mod error;
 pub mod feed;
 pub mod follow;
+pub mod query;
 pub mod replica;
 pub mod table;
 pub mod tiles;
@@ -64,6 +65,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
 use crate::feature::{Draft, Feature};
+use crate::query::{ItemPage, ItemQuery};
 use crate::schema::LayerDef;
 use crate::store::{LayerNote, Store, StoreError};
 
@@ -345,5 +347,25 @@ impl Store for PostgresStore {
             })
         })
         .transpose()
+    }
+
+    fn serves_from_database(&self) -> bool {
+        true
+    }
+
+    /// Reads a replica when there is one, fenced like [`Store::load_layer`].
+    async fn query(&self, def: &LayerDef, q: &ItemQuery) -> Result<ItemPage, StoreError> {
+        query::page(self.replicas.fenced(&self.pool).await, def, q).await
+    }
+
+    /// Reads the primary, so a tile re-rendered after a write's invalidation shows it.
+    async fn tile(
+        &self,
+        layers: &[&LayerDef],
+        z: u32,
+        x: u32,
+        y: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        tiles::render(&self.pool, layers, z, x, y).await
     }
 }

@@ -9,11 +9,10 @@
 //! EPSG:4490 to Web Mercator by PostGIS (CGCS2000 is taken as WGS 84, as everywhere in
 //! onemap) after being clipped to Mercator's latitude range.
 
-use sqlx::Row;
+use sqlx::{PgPool, Row};
 
 use crate::schema::{LayerDef, PropType, PropertyDef};
 use crate::store::StoreError;
-use crate::store::postgis::PostgresStore;
 use crate::store::postgis::ddl::{feature_table, quote};
 use crate::store::postgis::error::{map_err, other};
 
@@ -64,33 +63,31 @@ fn layer_sql(def: &LayerDef) -> String {
     )
 }
 
-impl PostgresStore {
-    /// Renders tile `z/x/y` of `layers` (in that order) in the database; `None` when no
-    /// feature reaches it. Reads the primary.
-    pub async fn tile(
-        &self,
-        layers: &[&LayerDef],
-        z: u32,
-        x: u32,
-        y: u32,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        if z > 30 || x >= 1 << z || y >= 1 << z {
-            return Err(other(format!("no tile {z}/{x}/{y}")));
-        }
-        let mut out = Vec::new();
-        for def in layers {
-            let row = sqlx::query(&layer_sql(def))
-                .bind(z as i32)
-                .bind(x as i32)
-                .bind(y as i32)
-                .bind(&def.id)
-                .fetch_one(self.pool())
-                .await
-                .map_err(map_err)?;
-            let bytes: Option<Vec<u8>> = row.try_get(0).map_err(map_err)?;
-            // An MVT tile is a repeated `layers` field: concatenated tiles are one tile.
-            out.extend(bytes.unwrap_or_default());
-        }
-        Ok((!out.is_empty()).then_some(out))
+/// Renders tile `z/x/y` of `layers` (in that order) in the database; `None` when no
+/// feature reaches it.
+pub async fn render(
+    pool: &PgPool,
+    layers: &[&LayerDef],
+    z: u32,
+    x: u32,
+    y: u32,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    if z > 30 || x >= 1 << z || y >= 1 << z {
+        return Err(other(format!("no tile {z}/{x}/{y}")));
     }
+    let mut out = Vec::new();
+    for def in layers {
+        let row = sqlx::query(&layer_sql(def))
+            .bind(z as i32)
+            .bind(x as i32)
+            .bind(y as i32)
+            .bind(&def.id)
+            .fetch_one(pool)
+            .await
+            .map_err(map_err)?;
+        let bytes: Option<Vec<u8>> = row.try_get(0).map_err(map_err)?;
+        // An MVT tile is a repeated `layers` field: concatenated tiles are one tile.
+        out.extend(bytes.unwrap_or_default());
+    }
+    Ok((!out.is_empty()).then_some(out))
 }

@@ -7,6 +7,7 @@
 #   scripts/pg-cluster.sh down           stops the primary but keeps it (an outage, for fault tests)
 #   scripts/pg-cluster.sh up             starts it again on the same port after `down`
 #   scripts/pg-cluster.sh stop           stops the cluster (and its standby) and removes its dir
+#   scripts/pg-cluster.sh psql [ARGS]    psql on the primary's database, as its owner
 #
 # Only the KEY=value lines go to stdout, so `export $(scripts/pg-cluster.sh start)` works;
 # progress and errors go to stderr. Needs the server packages (scripts/setup.sh test installs
@@ -186,6 +187,11 @@ cmd_up() {
   log "primary on 127.0.0.1:$PG_PORT is up again"
 }
 
+cmd_psql() {
+  running || die "no cluster running (scripts/pg-cluster.sh start)"
+  as_owner "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -h "$PG_DIR/sock" -p "$PG_PORT" -U "$superuser" -d "$db" "$@"
+}
+
 cmd_stop() {
   if ! load_state; then
     log "no cluster state at $state"
@@ -211,5 +217,6 @@ case "${1:-}" in
   replica-start) cmd_replica_start ;;
   down) cmd_down ;;
   up) cmd_up ;;
-  *) echo "usage: $0 start|stop|url|replica-start|down|up" >&2; exit 2 ;;
+  psql) shift; cmd_psql "$@" ;;
+  *) echo "usage: $0 start|stop|url|replica-start|down|up|psql" >&2; exit 2 ;;
 esac

@@ -6,4 +6,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh build
 scripts/vendor-viewer.sh
 cargo build --release --bin onemap
-exec target/release/onemap serve --sample-data "$@"
+# The embedded store even when the shell has a DATABASE_URL; pass --database-url to use PostGIS.
+exec env -u DATABASE_URL -u DATABASE_READ_URLS target/release/onemap serve --sample-data "$@"

@@ -21,7 +21,7 @@ cargo test --workspace --no-fail-fast
 # The viewer in a real browser, against a server with the sample data.
 data=$(mktemp -d)
 log="$data/server.log"
-target/debug/onemap serve --bind 127.0.0.1:0 --data "$data" --sample-data >"$log" 2>&1 &
+env -u DATABASE_URL -u DATABASE_READ_URLS target/debug/onemap serve --bind 127.0.0.1:0 --data "$data" --sample-data >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"; stop_pg' EXIT
 for _ in $(seq 1 600); do

@@ -2,7 +2,9 @@
 //! match what the in-memory path serves for the same features, within a tile pixel.
 //!
 //! The test declares twins of two shipped layers with `"serve": "database"`, writes the same
-//! features to each pair through the API and compares every answer.
+//! features to each pair through the API and compares every answer. When the test cluster
+//! has a hot standby (`DATABASE_REPLICA_URL`), the database reads go to it, right after the
+//! writes.
 
 use std::f64::consts::PI;
 
@@ -38,6 +40,16 @@ async fn server(backend: Backend) -> TestServer {
     }
     let mut cfg = config(dir.path().to_path_buf(), false);
     cfg.database_url = backend.database_url().map(|u| DatabaseUrl(u.to_string()));
+    // With the test cluster's hot standby, database reads go there (the standby replicates
+    // the whole cluster, so it has this test's database too).
+    if let (Some(url), Ok(replica)) = (
+        backend.database_url(),
+        std::env::var("DATABASE_REPLICA_URL"),
+    ) {
+        let db = url.rsplit_once('/').unwrap().1;
+        let base = replica.rsplit_once('/').unwrap().0;
+        cfg.database_read_urls = vec![DatabaseUrl(format!("{base}/{db}"))];
+    }
     TestServer::with_config(cfg, dir).await
 }
 

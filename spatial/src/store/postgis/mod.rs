@@ -33,9 +33,10 @@
 //!
 //! # Read replicas
 //!
-//! `read_urls` name hot standbys. [`Store::load_layer`] reads from them round-robin, after
-//! waiting for the standby to replay up to the primary's WAL position at the start of the
-//! load ([`replica`]), so a replica load is as fresh as a primary one. Single-feature reads
+//! `read_urls` name hot standbys. [`Store::load_layer`], and the item queries and tiles of
+//! `serve: database` layers, read from them round-robin, after waiting for the standby to
+//! replay up to the primary's WAL position at the start of the read ([`replica`]), so a
+//! replica read is as fresh as a primary one. Single-feature reads
 //! ([`Store::get`], used to apply remote changes right after their commit), writes, notes and
 //! LISTEN use the primary.
 //!
@@ -358,7 +359,8 @@ impl Store for PostgresStore {
         query::page(self.replicas.fenced(&self.pool).await, def, q).await
     }
 
-    /// Reads the primary, so a tile re-rendered after a write's invalidation shows it.
+    /// Reads a replica when there is one, fenced, so a tile re-rendered after a write's
+    /// invalidation shows the write.
     async fn tile(
         &self,
         layers: &[&LayerDef],
@@ -366,6 +368,6 @@ impl Store for PostgresStore {
         x: u32,
         y: u32,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        tiles::render(&self.pool, layers, z, x, y).await
+        tiles::render(self.replicas.fenced(&self.pool).await, layers, z, x, y).await
     }
 }

@@ -1,4 +1,5 @@
-//! Read replicas (hot standbys): whole-layer loads go to them round-robin, fenced by WAL position.
+//! Read replicas (hot standbys): whole-layer loads and database-served reads go to them
+//! round-robin, fenced by WAL position.
 //!
 //! Before a load, the primary's current WAL insert position (not the write position, which
 //! lags behind commits under `synchronous_commit = off`) is read and the chosen standby is waited

@@ -5,6 +5,8 @@
 //! coordinate systems are converted at the edges by `onemap-coord`.
 
 pub mod catalog;
+pub mod classify;
+pub mod dedup;
 pub mod feature;
 pub mod geojson_out;
 pub mod index;

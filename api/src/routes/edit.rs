@@ -14,6 +14,7 @@ use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_geojson, parse_crs};
 use crate::problem::Problem;
+use crate::routes::dedup;
 use crate::routes::items::{content_crs, crs_param, etag, output_crs, parse_id};
 use crate::state::AppState;
 
@@ -73,7 +74,7 @@ fn validate(
 
 /// The CRS a write's coordinates are in (the `crs` parameter, or a `"crs"` member of the
 /// body); converts the body's geometries to the store's CRS in place.
-fn input_crs(
+pub(crate) fn input_crs(
     st: &AppState,
     query: &Result<Query<Vec<(String, String)>>, QueryRejection>,
     body: &mut Value,
@@ -95,17 +96,22 @@ fn input_crs(
     Ok(crs)
 }
 
-/// The response to a write, in the CRS the client wrote in.
+/// The response to a write, in the CRS the client wrote in, with an optional foreign member
+/// (such as the duplicate check's outcome).
 fn written(
     st: &AppState,
     status: StatusCode,
     f: &Feature,
     location: Option<String>,
     crs: Crs,
+    extra: Option<(&str, Value)>,
 ) -> Result<Response, Problem> {
     let mut body = feature_json(f);
     if let Some(t) = output_crs(st, crs)? {
         convert_geojson(&t, &mut body)?;
+    }
+    if let (Some((k, v)), Some(o)) = (extra, body.as_object_mut()) {
+        o.insert(k.to_string(), v);
     }
     let mut r = (status, body.to_string()).into_response();
     let h = r.headers_mut();
@@ -135,6 +141,8 @@ pub async fn create(
     let crs = input_crs(&st, &query, &mut body)?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
+    let params = query.map(|q| q.0).unwrap_or_default();
+    let dedup = dedup::on_create(&st, l, &params, &draft)?;
     let f = st.catalog.create(&layer, vec![draft]).await?.remove(0);
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id = f.id, "create");
     let loc = format!(
@@ -142,7 +150,8 @@ pub async fn create(
         st.base_url(&headers),
         f.id
     );
-    written(&st, StatusCode::CREATED, &f, Some(loc), crs)
+    let extra = dedup.map(|o| ("dedup", serde_json::to_value(o).unwrap_or_default()));
+    written(&st, StatusCode::CREATED, &f, Some(loc), crs, extra)
 }
 
 /// `PUT /collections/{layer}/items/{id}`: replaces geometry and all properties.
@@ -163,7 +172,7 @@ pub async fn replace(
     let draft = validate(&l.def, geometry, &props)?;
     let f = st.catalog.replace(&layer, id, expected, draft).await?;
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "replace");
-    written(&st, StatusCode::OK, &f, None, crs)
+    written(&st, StatusCode::OK, &f, None, crs, None)
 }
 
 /// RFC 7396 on the properties: `null` removes a member, any other value replaces it
@@ -229,7 +238,7 @@ pub async fn patch(
         {
             Ok(f) => {
                 tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "patch");
-                return written(&st, StatusCode::OK, &f, None, crs);
+                return written(&st, StatusCode::OK, &f, None, crs, None);
             }
             // Someone else wrote in between: merge again onto their version,
             // unless the client pinned a version.

@@ -1,6 +1,7 @@
 //! The HTTP surface, one module per resource.
 
 mod coord;
+mod dedup;
 mod edit;
 mod health;
 mod items;
@@ -39,6 +40,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .patch(edit::patch)
                 .delete(edit::delete),
         )
+        .route("/collections/{layer}/dedup", post(dedup::dedup))
         .route("/tiles/{layers}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .route(

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dedup::DedupRule;
+
 use crate::schema::{GeometryType, PropertyDef};
 
 /// Where a layer's geometries may lie.
@@ -46,6 +48,9 @@ pub struct LayerDef {
     /// Where reads come from; `database` for layers too big to hold in memory.
     #[serde(default)]
     pub serve: Serve,
+    /// The duplicate check for reports against this layer; None: the layer is not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup: Option<DedupRule>,
     pub properties: Vec<PropertyDef>,
 }
 
@@ -119,6 +124,9 @@ impl LayerDef {
                     ));
                 }
             }
+        }
+        if let Some(rule) = &self.dedup {
+            rule.check(self)?;
         }
         Ok(())
     }

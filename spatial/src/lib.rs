@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod classify;
+pub mod cql2;
 pub mod dedup;
 pub mod feature;
 pub mod geojson_out;
@@ -13,6 +14,7 @@ pub mod index;
 pub mod query;
 pub mod schema;
 pub mod store;
+pub mod thematic;
 pub mod validate;
 
 pub use catalog::{Catalog, CatalogError, Change, ChangeListener, Layer};

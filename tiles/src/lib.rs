@@ -18,7 +18,7 @@ mod tile_id;
 
 pub use cache::{CacheStats, TileCache, TileEntry};
 pub use error::TileError;
-pub use render::{render, render_scheme};
+pub use render::{render, render_features, render_scheme};
 pub use scheme::TileScheme;
 pub use tile_id::{MAX_ZOOM, TileId, TileRange};
 

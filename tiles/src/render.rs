@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
-use onemap_spatial::{Catalog, Feature};
+use geo::Intersects;
+use geozero::mvt::tile;
+use onemap_spatial::{Catalog, Feature, LayerDef};
 
 use crate::encode::{LayerEncoder, encode_tile};
 use crate::error::TileError;
 use crate::geometry::TileGeometry;
+use crate::mercator::TileTransform;
 use crate::scheme::TileScheme;
 use crate::tile_id::TileId;
 
@@ -44,17 +47,44 @@ pub fn render_scheme(
         let mut features: Vec<Arc<Feature>> =
             layer.read(|ix| ix.in_envelope(&query).cloned().collect());
         features.sort_unstable_by_key(|f| f.id);
-        let mut encoder = LayerEncoder::new(&layer.def);
-        for f in &features {
-            if let Some(g) = f
-                .geometry
-                .as_ref()
-                .and_then(|g| TileGeometry::new(g, &transform))
-            {
-                encoder.push(f, &g);
-            }
-        }
-        out.extend(encoder.finish());
+        out.extend(encode_layer(&layer.def, &features, &transform));
     }
     Ok(encode_tile(out))
+}
+
+/// Renders features that are not a catalog layer — computed ones, such as admin units
+/// carrying a thematic value — as one MVT layer named and typed by `def`, in Web Mercator.
+/// Features are drawn in the order given; `None` when none shows in the tile.
+pub fn render_features(def: &LayerDef, features: &[Arc<Feature>], tile: TileId) -> Option<Vec<u8>> {
+    let scheme = TileScheme::WebMercator;
+    let query = scheme.query_bounds(tile);
+    let near: Vec<Arc<Feature>> = features
+        .iter()
+        .filter(|f| f.bounds().is_some_and(|b| b.intersects(&query)))
+        .cloned()
+        .collect();
+    encode_tile(
+        encode_layer(def, &near, &scheme.transform(tile))
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// One layer's features clipped, simplified and encoded; None when none shows.
+fn encode_layer(
+    def: &LayerDef,
+    features: &[Arc<Feature>],
+    transform: &TileTransform,
+) -> Option<tile::Layer> {
+    let mut encoder = LayerEncoder::new(def);
+    for f in features {
+        if let Some(g) = f
+            .geometry
+            .as_ref()
+            .and_then(|g| TileGeometry::new(g, transform))
+        {
+            encoder.push(f, &g);
+        }
+    }
+    encoder.finish()
 }

@@ -6,7 +6,9 @@ mod edit;
 mod health;
 mod items;
 mod layers;
+mod measure;
 mod styles;
+mod thematic;
 mod tiles;
 mod viewer;
 
@@ -41,6 +43,8 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .delete(edit::delete),
         )
         .route("/collections/{layer}/dedup", post(dedup::dedup))
+        .route("/thematic", get(thematic::thematic))
+        .route("/thematic/tiles/{z}/{x}/{y}", get(thematic::tile))
         .route("/tiles/{layers}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .route(
@@ -50,6 +54,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .layer(DefaultBodyLimit::max(COORD_BODY_LIMIT)),
         )
         .route("/coord/fit", post(coord::fit_correction))
+        .route("/measure", post(measure::measure))
         .route("/styles", get(styles::list))
         .route("/styles/ramps", get(styles::ramps))
         .route("/styles/{name}", get(styles::one))

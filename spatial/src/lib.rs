@@ -13,6 +13,7 @@ pub mod geojson_out;
 pub mod index;
 pub mod query;
 pub mod schema;
+pub mod select;
 pub mod store;
 pub mod thematic;
 pub mod validate;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use geo::Rect;
 use serde_json::Value;
 
+use crate::cql2::Filter;
 use crate::feature::Feature;
 use crate::index::LayerIndex;
 use crate::schema::{PropType, PropertyDef};
@@ -16,6 +17,8 @@ pub struct ItemQuery {
     pub bbox: Option<Rect<f64>>,
     /// (property, normalised value) pairs, all of which must match.
     pub filters: Vec<(String, Value)>,
+    /// A CQL2 filter (`filter=`), evaluated in memory only: database-served layers refuse it.
+    pub cql: Option<Filter>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -74,7 +77,7 @@ impl LayerIndex {
         let mut matched = 0;
         let mut features = Vec::new();
         let mut take = |f: &Arc<Feature>| {
-            if matches(f, &q.filters) {
+            if matches(f, &q.filters) && q.cql.as_ref().is_none_or(|c| c.matches(&f.properties)) {
                 if matched >= q.offset && features.len() < q.limit {
                     features.push(f.clone());
                 }

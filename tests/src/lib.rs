@@ -171,6 +171,27 @@ impl TestServer {
             .expect("count")
     }
 
+    /// POST a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates a feature, asserting 201; returns it as stored.
+    pub async fn create(&self, layer: &str, feature: &Value) -> Value {
+        let r = self
+            .post(&format!("/collections/{layer}/items"), feature)
+            .await;
+        let status = r.status();
+        let body: Value = r.json().await.expect("JSON body");
+        assert_eq!(status, 201, "create in {layer}: {body}");
+        body
+    }
+
     /// GET `/tiles/{layers}/{z}/{x}/{y}.mvt`.
     pub async fn tile(&self, layers: &str, z: u32, x: u32, y: u32) -> reqwest::Response {
         self.client
@@ -206,6 +227,36 @@ pub fn config(data: PathBuf, sample_data: bool) -> ServeConfig {
         database_url: None,
         database_read_urls: Vec::new(),
     }
+}
+
+/// `ogrinfo -ro -so -al` on a GeoPackage (GDAL as an independent reader): layer name →
+/// (feature count, the layer's summary text).
+pub fn ogrinfo(gpkg: &std::path::Path) -> std::collections::HashMap<String, (u64, String)> {
+    let out = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so", "-al"])
+        .arg(gpkg)
+        .output()
+        .expect("ogrinfo runs (Debian gdal-bin; scripts/setup.sh test installs it)");
+    assert!(
+        out.status.success(),
+        "ogrinfo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split("Layer name: ")
+        .skip(1)
+        .map(|part| {
+            let name = part.lines().next().unwrap_or_default().trim().to_string();
+            let count = part
+                .lines()
+                .find_map(|l| l.strip_prefix("Feature Count: "))
+                .expect("a feature count")
+                .trim()
+                .parse()
+                .expect("a number");
+            (name, (count, part.to_string()))
+        })
+        .collect()
 }
 
 /// Asserts a response is an RFC 9457 problem with `status`; returns its body.

@@ -102,14 +102,7 @@ fn cameras() -> Vec<Value> {
 
 async fn post_all(s: &TestServer, layer: &str, features: &[Value]) {
     for f in features {
-        let r = s
-            .client
-            .post(s.url(&format!("/collections/{layer}/items")))
-            .json(f)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        s.create(layer, f).await;
     }
 }
 

@@ -52,23 +52,19 @@ fn building(i: u32, lon: f64, lat: f64, footprint: Option<Value>) -> Value {
     json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props})
 }
 
-async fn post(s: &TestServer, path: &str, body: &Value) -> reqwest::Response {
-    s.client.post(s.url(path)).json(body).send().await.unwrap()
-}
-
 async fn create(s: &TestServer, f: &Value) -> u64 {
-    let r = post(s, "/collections/illegal_buildings/items", f).await;
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["id"].as_u64().unwrap()
+    s.create("illegal_buildings", f).await["id"]
+        .as_u64()
+        .unwrap()
 }
 
 async fn dedup(s: &TestServer, query: &str, body: &Value) -> Value {
-    let r = post(
-        s,
-        &format!("/collections/illegal_buildings/dedup{query}"),
-        body,
-    )
-    .await;
+    let r = s
+        .post(
+            &format!("/collections/illegal_buildings/dedup{query}"),
+            body,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
@@ -260,32 +256,30 @@ async fn create_can_warn_about_or_refuse_a_duplicate(b: Backend) {
     let (lon, lat) = (121.3, 31.2);
     let first = create(&s, &building(1, lon, lat, None)).await;
     let near = building(2, east(lon, 3.0), lat, None);
-    let r = post(
-        &s,
-        "/collections/illegal_buildings/items?dedup=reject",
-        &near,
-    )
-    .await;
+    let r = s
+        .post("/collections/illegal_buildings/items?dedup=reject", &near)
+        .await;
     let p = assert_problem(r, 409).await;
     assert_eq!(p["dedup"]["verdict"], "duplicate");
     assert_eq!(p["dedup"]["matches"][0]["id"], first);
     assert_eq!(s.count("illegal_buildings").await, 1, "nothing written");
-    let r = post(&s, "/collections/illegal_buildings/items?dedup=warn", &near).await;
+    let r = s
+        .post("/collections/illegal_buildings/items?dedup=warn", &near)
+        .await;
     assert_eq!(r.status(), 201);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["dedup"]["verdict"], "duplicate");
     assert_eq!(body["type"], "Feature");
     // Far away: created under reject too, with a `new` verdict.
     let far = building(3, east(lon, 500.0), lat, None);
-    let r = post(
-        &s,
-        "/collections/illegal_buildings/items?dedup=reject",
-        &far,
-    )
-    .await;
+    let r = s
+        .post("/collections/illegal_buildings/items?dedup=reject", &far)
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.json::<Value>().await.unwrap()["dedup"]["verdict"], "new");
-    let r = post(&s, "/collections/illegal_buildings/items?dedup=maybe", &far).await;
+    let r = s
+        .post("/collections/illegal_buildings/items?dedup=maybe", &far)
+        .await;
     assert_problem(r, 400).await;
     assert_eq!(s.count("illegal_buildings").await, 3);
 }
@@ -335,7 +329,7 @@ async fn bad_reports_are_problems(b: Backend) {
         ),
     ];
     for (p, body, status, says) in cases {
-        let r = post(&s, &p, &body).await;
+        let r = s.post(&p, &body).await;
         let problem = assert_problem(r, status).await;
         assert!(problem.to_string().contains(says), "{p} {body}: {problem}");
     }

@@ -31,12 +31,7 @@ fn camera(code: &str, lon: f64, lat: f64) -> Value {
 }
 
 async fn post(s: &TestServer, layer: &str, body: &Value) -> reqwest::Response {
-    s.client
-        .post(s.url(&format!("/collections/{layer}/items")))
-        .json(body)
-        .send()
-        .await
-        .expect("POST")
+    s.post(&format!("/collections/{layer}/items"), body).await
 }
 
 async fn posted_feature_reads_back_equal_and_patch_changes_only_what_it_names(b: Backend) {

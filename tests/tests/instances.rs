@@ -18,12 +18,7 @@ fn camera(code: &str, lon: f64, lat: f64) -> Value {
 }
 
 async fn post(s: &TestServer, body: &Value) -> reqwest::Response {
-    s.client
-        .post(s.url("/collections/video_points/items"))
-        .json(body)
-        .send()
-        .await
-        .expect("POST")
+    s.post("/collections/video_points/items", body).await
 }
 
 /// The ids in `s`'s tile z/x/y of the video points.

@@ -98,12 +98,7 @@ fn reversed(ring: &[[f64; 2]]) -> Vec<[f64; 2]> {
 }
 
 async fn post(s: &TestServer, query: &str, body: &Value) -> reqwest::Response {
-    s.client
-        .post(s.url(&format!("/measure{query}")))
-        .json(body)
-        .send()
-        .await
-        .expect("request")
+    s.post(&format!("/measure{query}"), body).await
 }
 
 async fn measure(s: &TestServer, query: &str, body: &Value) -> Value {

@@ -10,28 +10,12 @@ use onemap_e2e::{Backend, TestServer};
 use serde_json::{Value, json};
 
 /// Layer name → feature count, as ogrinfo reports them.
+/// Feature counts per layer, as GDAL reads the file.
 fn ogrinfo_counts(gpkg: &Path) -> HashMap<String, u64> {
-    let out = Command::new("ogrinfo")
-        .args(["-ro", "-so", "-al"])
-        .arg(gpkg)
-        .output()
-        .expect("ogrinfo runs (Debian gdal-bin; scripts/setup.sh test installs it)");
-    assert!(
-        out.status.success(),
-        "ogrinfo failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut counts = HashMap::new();
-    let mut layer = None;
-    for line in text.lines() {
-        if let Some(n) = line.strip_prefix("Layer name: ") {
-            layer = Some(n.trim().to_string());
-        } else if let (Some(c), Some(l)) = (line.strip_prefix("Feature Count: "), &layer) {
-            counts.insert(l.clone(), c.trim().parse().expect("count"));
-        }
-    }
-    counts
+    onemap_e2e::ogrinfo(gpkg)
+        .into_iter()
+        .map(|(name, (count, _))| (name, count))
+        .collect()
 }
 
 #[tokio::test]

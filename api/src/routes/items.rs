@@ -74,6 +74,18 @@ pub async fn list(
             "limit" => q.limit = parse_count("limit", v)?.min(MAX_LIMIT),
             "offset" => q.offset = parse_count("offset", v)?,
             "f" if v == "json" || v == "geojson" => {}
+            "filter" => {
+                if l.in_database() {
+                    return Err(Problem::bad_request(format!(
+                        "layer `{layer}` is served from the database; `filter` needs the in-memory index"
+                    )));
+                }
+                q.cql = Some(
+                    onemap_spatial::cql2::parse(v, &l.def)
+                        .map_err(|e| Problem::bad_request(format!("filter: {e}")))?,
+                );
+            }
+            "filter-lang" if v == "cql2-text" => {}
             name => {
                 let p = l.def.property(name).ok_or_else(|| {
                     Problem::bad_request(format!(

@@ -3,10 +3,12 @@
 mod coord;
 mod dedup;
 mod edit;
+mod export;
 mod health;
 mod items;
 mod layers;
 mod measure;
+mod query;
 mod styles;
 mod thematic;
 mod tiles;
@@ -43,6 +45,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .delete(edit::delete),
         )
         .route("/collections/{layer}/dedup", post(dedup::dedup))
+        .route("/collections/{layer}/export", get(export::export))
         .route("/thematic", get(thematic::thematic))
         .route("/thematic/tiles/{z}/{x}/{y}", get(thematic::tile))
         .route("/tiles/{layers}", get(tiles::tilejson))
@@ -55,6 +58,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         )
         .route("/coord/fit", post(coord::fit_correction))
         .route("/measure", post(measure::measure))
+        .route("/query", post(query::query))
         .route("/styles", get(styles::list))
         .route("/styles/ramps", get(styles::ramps))
         .route("/styles/{name}", get(styles::one))

@@ -20,6 +20,12 @@ use crate::store::postgis::table::{row_to_feature, select_sql};
 
 /// The `WHERE` clause of `q` over alias `t`, its arguments, and how many parameters it uses.
 fn condition(def: &LayerDef, q: &ItemQuery) -> Result<(String, PgArguments, usize), StoreError> {
+    if q.cql.is_some() {
+        return Err(other(format!(
+            "layer `{}` is served from the database, which cannot evaluate CQL2 filters yet",
+            def.id
+        )));
+    }
     let mut args = PgArguments::default();
     let mut parts = Vec::new();
     let mut n = 0;

@@ -1,0 +1,255 @@
+//! Exporting a layer: `GET /collections/{layer}/export?format=geojson|csv|xlsx|gpkg`.
+//!
+//! The selection is the item list's — `bbox` (in `bbox-crs`) and property equality filters,
+//! answered by the catalog wherever the layer is served — plus a CQL2-text `filter`
+//! (`filter-lang=cql2-text` may name it), with no paging: the whole selection, in one file.
+//! `crs` sets the coordinates of every format except GeoPackage, which is always CGCS2000
+//! lon/lat (EPSG:4490, what GIS software expects of it) and refuses any other `crs`.
+//!
+//! The selection is read first, then filtered, reprojected and encoded on the blocking
+//! pool: an export of a large layer is seconds of CPU work that must not hold up other
+//! requests.
+
+mod csv;
+mod geojson;
+mod gpkg;
+mod table;
+mod xlsx;
+
+use std::fmt::Display;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onemap_coord::Transformer;
+use onemap_spatial::cql2::{self, Filter};
+use onemap_spatial::query::{ItemQuery, filter_value};
+use onemap_spatial::{Feature, Layer, LayerDef};
+
+use crate::caller::Caller;
+use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
+use crate::problem::Problem;
+use crate::routes::items::{content_crs, output_crs, parse_bbox};
+use crate::state::AppState;
+
+use table::Columns;
+
+/// The most features one export may select (before `filter`): an Excel sheet holds
+/// 1,048,576 rows, and the whole selection is held in memory while it is encoded.
+const MAX_FEATURES: usize = 1_000_000;
+
+/// Features per round trip to the store for `serve: database` layers; memory-served
+/// layers answer in one query.
+const DB_PAGE: usize = 10_000;
+
+/// The file formats an export can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    GeoJson,
+    Csv,
+    Xlsx,
+    Gpkg,
+}
+
+impl Format {
+    fn parse(v: &str) -> Result<Self, Problem> {
+        match v {
+            "geojson" => Ok(Self::GeoJson),
+            "csv" => Ok(Self::Csv),
+            "xlsx" => Ok(Self::Xlsx),
+            "gpkg" => Ok(Self::Gpkg),
+            _ => Err(Problem::bad_request(format!(
+                "format `{v}` is not geojson, csv, xlsx or gpkg"
+            ))
+            .with("parameter", "format")),
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Self::GeoJson => "geojson",
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Gpkg => "gpkg",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GeoJson => "application/geo+json",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Gpkg => "application/geopackage+sqlite3",
+        }
+    }
+}
+
+/// `GET /collections/{layer}/export`.
+pub async fn export(
+    State(st): State<AppState>,
+    _caller: Caller,
+    Path(layer): Path<String>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let l = st.catalog.layer(&layer)?.clone();
+    let def = l.def.clone();
+    let mut q = ItemQuery::default();
+    let (mut crs, mut bbox_crs) = (STORE_CRS, STORE_CRS);
+    let (mut format, mut filter) = (None, None);
+    for (k, v) in &params {
+        match k.as_str() {
+            "format" => format = Some(Format::parse(v)?),
+            "filter" => filter = Some(parse_filter(v, &def)?),
+            "filter-lang" if v != "cql2-text" => {
+                return Err(Problem::bad_request(format!(
+                    "filter-lang `{v}`: only cql2-text is supported"
+                )));
+            }
+            "filter-lang" => {}
+            "bbox" => q.bbox = Some(parse_bbox(v)?),
+            "crs" => crs = parse_crs("crs", v)?,
+            "bbox-crs" => bbox_crs = parse_crs("bbox-crs", v)?,
+            name => q.filters.push(equality(&def, name, v)?),
+        }
+    }
+    let format = format.ok_or_else(|| {
+        Problem::bad_request("`format` is required: geojson, csv, xlsx or gpkg")
+            .with("parameter", "format")
+    })?;
+    if format == Format::Gpkg && crs != STORE_CRS {
+        return Err(Problem::bad_request(format!(
+            "a GeoPackage export is always in {STORE_CRS} (EPSG:4490), not {crs}; \
+             convert it in your GIS, or export geojson, csv or xlsx in {crs}"
+        ))
+        .with("parameter", "crs"));
+    }
+    if let Some(b) = q.bbox.filter(|_| bbox_crs != STORE_CRS) {
+        q.bbox = Some(convert_bbox(
+            &st.coords.transformer(bbox_crs, STORE_CRS)?,
+            b,
+        )?);
+    }
+    let out = output_crs(&st, crs)?;
+    let features = fetch(&st, &l, q).await?;
+    let features = blocking(move || select(features, filter.as_ref(), out.as_ref())).await?;
+    let body = match format {
+        Format::Gpkg => gpkg::encode(&def, &features).await?,
+        Format::GeoJson => Body::from(blocking(move || geojson::encode(&features)).await?),
+        Format::Csv => {
+            Body::from(blocking(move || csv::encode(&Columns::new(&def, crs), &features)).await?)
+        }
+        Format::Xlsx => Body::from(
+            blocking(move || xlsx::encode(&def.title, &Columns::new(&def, crs), &features)).await?,
+        ),
+    };
+    let disposition = format!("attachment; filename=\"{layer}.{}\"", format.extension());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).map_err(failed)?,
+            ),
+            content_crs(crs),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A CQL2-text filter; a refusal names the column it points at.
+fn parse_filter(text: &str, def: &LayerDef) -> Result<Filter, Problem> {
+    cql2::parse(text, def).map_err(|e| {
+        Problem::bad_request(format!("filter: {e}"))
+            .with("parameter", "filter")
+            .with("column", e.column)
+    })
+}
+
+/// A property equality filter, typed as the item list types it; any other name is an
+/// unknown parameter.
+fn equality(def: &LayerDef, name: &str, v: &str) -> Result<(String, serde_json::Value), Problem> {
+    let p = def.property(name).ok_or_else(|| {
+        Problem::bad_request(format!(
+            "unknown parameter `{name}`: not an export parameter nor a property of layer `{}`",
+            def.id
+        ))
+    })?;
+    let value = filter_value(p, v).map_err(|m| Problem::bad_request(format!("{name}: {m}")))?;
+    Ok((name.to_string(), value))
+}
+
+/// Reads the whole selection, in id order. Past [`MAX_FEATURES`] it is refused before
+/// more than one page is read. Pages of a database-served layer are read by offset, so a
+/// feature deleted between two pages may shift another out of the export.
+async fn fetch(st: &AppState, l: &Layer, mut q: ItemQuery) -> Result<Vec<Arc<Feature>>, Problem> {
+    q.limit = if l.in_database() {
+        DB_PAGE
+    } else {
+        MAX_FEATURES
+    };
+    let mut out = Vec::new();
+    loop {
+        q.offset = out.len();
+        let page = st.catalog.query(&l.def.id, &q).await?;
+        if page.matched > MAX_FEATURES {
+            return Err(Problem::bad_request(format!(
+                "the selection holds {} features, more than the {MAX_FEATURES} an export may; \
+                 narrow it with bbox or property filters",
+                page.matched
+            )));
+        }
+        let last = page.features.is_empty();
+        out.extend(page.features);
+        if last || out.len() >= page.matched {
+            return Ok(out);
+        }
+    }
+}
+
+/// The features `filter` keeps, with every geometry (primary and secondary) in the output
+/// CRS; a feature is copied only when its coordinates change.
+fn select(
+    mut features: Vec<Arc<Feature>>,
+    filter: Option<&Filter>,
+    out: Option<&Transformer>,
+) -> Result<Vec<Arc<Feature>>, Problem> {
+    features.retain(|f| filter.is_none_or(|c| c.matches(&f.properties)));
+    if let Some(t) = out {
+        for f in &mut features {
+            let id = f.id;
+            let f = Arc::make_mut(f);
+            f.geometry
+                .iter_mut()
+                .chain(f.geometries.values_mut())
+                .try_for_each(|g| t.convert_geometry(g))
+                .map_err(|e| problem(e).with("feature", id))?;
+        }
+    }
+    Ok(features)
+}
+
+/// Runs CPU work on the blocking pool, leaving the async workers to other requests.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work).await.map_err(failed)?
+}
+
+/// 500: writing the file failed on our side.
+fn failed(e: impl Display) -> Problem {
+    tracing::error!(error = %e, "export failed");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "export-failed",
+        "Export failed",
+    )
+    .detail(e.to_string())
+}

@@ -259,11 +259,13 @@ async fn district_rollups_classes_legend_and_tiles(b: Backend) {
             .unwrap();
         assert_problem(r, status).await;
     }
-    let r = s
-        .client
-        .get(s.url(&format!("/thematic/tiles/30/0/0.mvt?{q}")))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(r, 400).await;
+    for bad in ["30/0/0.mvt", "abc/0/0.mvt", "9/-1/0.mvt"] {
+        let r = s
+            .client
+            .get(s.url(&format!("/thematic/tiles/{bad}?{q}")))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 400).await;
+    }
 }

@@ -232,14 +232,21 @@ pub async fn thematic(
 pub async fn tile(
     State(st): State<AppState>,
     _caller: Caller,
-    Path((z, x, y)): Path<(u32, u32, String)>,
+    Path((z, x, y)): Path<(String, String, String)>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let y: u32 = y
+    let num = |v: &str| -> Result<u32, Problem> {
+        v.parse().map_err(|_| {
+            Problem::bad_request(format!(
+                "tile coordinate `{v}` is not a non-negative integer"
+            ))
+        })
+    };
+    let y = y
         .strip_suffix(".mvt")
-        .and_then(|y| y.parse().ok())
         .ok_or_else(|| Problem::not_found(format!("`{y}`: thematic tiles are {{y}}.mvt")))?;
+    let (z, x, y) = (num(&z)?, num(&x)?, num(y)?);
     let tile = TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
     let req = parse(&params)?;
     let c = classify_request(&st, &req)?;

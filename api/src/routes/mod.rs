@@ -5,6 +5,7 @@ mod dedup;
 mod edit;
 mod export;
 mod health;
+mod import;
 mod items;
 mod layers;
 mod measure;
@@ -45,6 +46,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .delete(edit::delete),
         )
         .route("/collections/{layer}/dedup", post(dedup::dedup))
+        .route("/collections/{layer}/import", post(import::import))
         .route("/collections/{layer}/export", get(export::export))
         .route("/thematic", get(thematic::thematic))
         .route("/thematic/tiles/{z}/{x}/{y}", get(thematic::tile))

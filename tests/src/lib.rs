@@ -181,6 +181,15 @@ impl TestServer {
             .expect("POST")
     }
 
+    /// POST a JSON body and parse the JSON answer, asserting 200.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Value {
+        let r = self.post(path, body).await;
+        let status = r.status();
+        let v: Value = r.json().await.expect("JSON body");
+        assert_eq!(status, 200, "POST {path} {body} → {v}");
+        v
+    }
+
     /// Creates a feature, asserting 201; returns it as stored.
     pub async fn create(&self, layer: &str, feature: &Value) -> Value {
         let r = self

@@ -123,16 +123,12 @@ async fn batches_geojson_and_csv_agree_with_single_points(b: Backend) {
     }
     // Surveying order: (north, east) in and out.
     let ne: Vec<[f64; 2]> = rows.iter().map(|r| [r.sh[1], r.sh[0]]).collect();
-    let out: Value = s
-        .client
-        .post(s.url("/coord/convert?order=ne"))
-        .json(&json!({"from": "sh2000", "to": "sh2000", "points": ne}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out = s
+        .post_json(
+            "/coord/convert?order=ne",
+            &json!({"from": "sh2000", "to": "sh2000", "points": ne}),
+        )
+        .await;
     assert_eq!(out["points"][0][0].as_f64().unwrap(), rows[0].sh[1]);
 
     let fc = json!({"type": "FeatureCollection", "features": [

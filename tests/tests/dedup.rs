@@ -111,18 +111,15 @@ async fn verdicts_for_near_far_and_overlapping_reports(b: Backend) {
     assert!(m["reasons"].as_array().unwrap().len() >= 2, "{m}");
 
     // The same point given in GCJ-02 (AMap) finds the same match; a wider buffer finds more.
-    let conv: Value = s
-        .client
-        .get(s.url(&format!(
-            "/coord/convert?from=cgcs2000&to=gcj02&x={}&y={lat}",
-            east(lon + 0.01, 5.0)
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let conv = s
+        .get_json(
+            &format!(
+                "/coord/convert?from=cgcs2000&to=gcj02&x={}&y={lat}",
+                east(lon + 0.01, 5.0)
+            ),
+            200,
+        )
+        .await;
     let (gx, gy) = (conv["x"].as_f64().unwrap(), conv["y"].as_f64().unwrap());
     let out = dedup(&s, "?crs=gcj02", &report(gx, gy)).await;
     assert_eq!(out["results"][0]["matches"][0]["id"], p, "{out}");

@@ -162,16 +162,12 @@ async fn geojson_equals_the_item_list_and_follows_crs(b: Backend) {
             .any(|f| f["properties"].get("footprint").is_some()),
         "footprints are converted too"
     );
-    let want: Value = s
-        .client
-        .post(s.url("/coord/convert"))
-        .json(&json!({"from": "cgcs2000", "to": "sh2000", "points": originals}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let want = s
+        .post_json(
+            "/coord/convert",
+            &json!({"from": "cgcs2000", "to": "sh2000", "points": originals}),
+        )
+        .await;
     let want = want["points"].as_array().unwrap();
     assert_eq!(converted.len(), want.len());
     for ((got, w), o) in converted.iter().zip(want).zip(&originals) {

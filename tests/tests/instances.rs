@@ -71,7 +71,8 @@ async fn a_write_through_one_instance_shows_in_the_others_tiles_and_items_within
     let r = post(&a, &camera("31011500001320000077", lon, lat)).await;
     assert_eq!(r.status(), 201);
     let id = r.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
-    let item = b.url(&format!("/collections/video_points/items/{id}"));
+    let item_path = format!("/collections/video_points/items/{id}");
+    let item = b.url(&item_path);
     let took = within(Duration::from_secs(1), "B reads A's create", || async {
         let item_ok = b.client.get(&item).send().await.unwrap().status() == 200;
         let mut tiles_ok = true;
@@ -96,15 +97,7 @@ async fn a_write_through_one_instance_shows_in_the_others_tiles_and_items_within
     let (nx, ny) = tile_of(121.3, 31.3, 14);
     let (ox, oy) = tile_of(lon, lat, 14);
     let took = within(Duration::from_secs(1), "B reads A's move", || async {
-        let f: Value = b
-            .client
-            .get(&item)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let f = b.get_json(&item_path, 200).await;
         f["geometry"]["coordinates"] == json!([121.3, 31.3])
             && tile_ids(&b, 14, ox, oy).await.is_empty()
             && tile_ids(&b, 14, nx, ny).await == [id]

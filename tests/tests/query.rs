@@ -42,17 +42,7 @@ async fn all_cameras(s: &TestServer) -> Vec<Value> {
 }
 
 async fn query(s: &TestServer, body: &Value) -> Value {
-    let r = s
-        .client
-        .post(s.url("/query"))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "{body} → {v}");
-    v
+    s.post_json("/query", body).await
 }
 
 fn ids(v: &Value) -> Vec<u64> {

@@ -5,6 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::Rect;
+use onemap_spatial::LayerDef;
+use onemap_spatial::cql2::{self, Filter};
 use onemap_spatial::geojson_out::feature_json;
 use onemap_spatial::query::{ItemQuery, filter_value};
 use serde_json::{Value, json};
@@ -46,6 +48,28 @@ fn parse_count(name: &str, v: &str) -> Result<usize, Problem> {
         .map_err(|_| Problem::bad_request(format!("{name} `{v}` is not a non-negative integer")))
 }
 
+/// A `{property}={value}` query parameter as an equality filter, typed by the schema; a
+/// name that is no property is an unknown parameter.
+pub fn equality_filter(def: &LayerDef, name: &str, v: &str) -> Result<(String, Value), Problem> {
+    let p = def.property(name).ok_or_else(|| {
+        Problem::bad_request(format!(
+            "unknown parameter `{name}`: not a property of layer `{}`",
+            def.id
+        ))
+    })?;
+    let value = filter_value(p, v).map_err(|m| Problem::bad_request(format!("{name}: {m}")))?;
+    Ok((name.to_string(), value))
+}
+
+/// A CQL2-text `filter`, checked against the layer; the problem names the column.
+pub fn parse_filter(text: &str, def: &LayerDef) -> Result<Filter, Problem> {
+    cql2::parse(text, def).map_err(|e| {
+        Problem::bad_request(format!("filter: {e}"))
+            .with("parameter", "filter")
+            .with("column", e.column)
+    })
+}
+
 /// The ETag of a feature: its version, which grows with every committed change.
 pub fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
@@ -80,22 +104,10 @@ pub async fn list(
                         "layer `{layer}` is served from the database; `filter` needs the in-memory index"
                     )));
                 }
-                q.cql = Some(
-                    onemap_spatial::cql2::parse(v, &l.def)
-                        .map_err(|e| Problem::bad_request(format!("filter: {e}")))?,
-                );
+                q.cql = Some(parse_filter(v, &l.def)?);
             }
             "filter-lang" if v == "cql2-text" => {}
-            name => {
-                let p = l.def.property(name).ok_or_else(|| {
-                    Problem::bad_request(format!(
-                        "unknown parameter `{name}`: not a property of layer `{layer}`"
-                    ))
-                })?;
-                let value =
-                    filter_value(p, v).map_err(|m| Problem::bad_request(format!("{name}: {m}")))?;
-                q.filters.push((name.to_string(), value));
-            }
+            name => q.filters.push(equality_filter(&l.def, name, v)?),
         }
     }
     if let Some(b) = q.bbox.filter(|_| bbox_crs != STORE_CRS) {

@@ -19,7 +19,6 @@
 use axum::Json;
 use geo::{Geometry, Rect};
 use onemap_coord::Crs;
-use onemap_spatial::cql2;
 use onemap_spatial::geojson_out::feature_json;
 use onemap_spatial::schema::{Extent, GeometryType};
 use onemap_spatial::select::{
@@ -35,7 +34,7 @@ use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, convert_geojson, parse_crs};
 use crate::problem::Problem;
-use crate::routes::items::output_crs;
+use crate::routes::items::{output_crs, parse_filter};
 use crate::state::AppState;
 
 /// The most features one page may hold.
@@ -179,8 +178,7 @@ pub async fn query(
         sel.spatial = Some(Spatial::new(op, g, &plane).map_err(crate::coords::problem)?);
     }
     if let Some(f) = &q.filter {
-        sel.filter =
-            Some(cql2::parse(f, &l.def).map_err(|e| Problem::bad_request(format!("filter: {e}")))?);
+        sel.filter = Some(parse_filter(f, &l.def)?);
     }
     for k in &q.sortby {
         let key = SortKey::parse(k);

@@ -138,9 +138,10 @@ fn thematic_problem(e: ThematicError) -> Problem {
     }
 }
 
-/// The roll-up, the bounds and each unit's class.
+/// The roll-up, the values classified, the bounds and each unit's class.
 struct Classified {
     rollup: Rollup,
+    values: Vec<f64>,
     bounds: Vec<f64>,
     classes: Vec<Option<usize>>,
 }
@@ -157,6 +158,7 @@ fn classify_request(st: &AppState, req: &Request) -> Result<Classified, Problem>
         .collect();
     Ok(Classified {
         rollup,
+        values,
         bounds,
         classes,
     })
@@ -173,8 +175,7 @@ pub async fn thematic(
     let req = parse(&params)?;
     let colours = colours(&req.ramp, req.classes)?;
     let c = classify_request(&st, &req)?;
-    let values: Vec<f64> = c.rollup.units.iter().filter_map(|u| u.value).collect();
-    let counts = classify::counts(&c.bounds, &values);
+    let counts = classify::counts(&c.bounds, &c.values);
     let legend: Vec<Value> = c
         .bounds
         .windows(2)

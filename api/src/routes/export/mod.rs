@@ -25,14 +25,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Transformer;
-use onemap_spatial::cql2::{self, Filter};
-use onemap_spatial::query::{ItemQuery, filter_value};
-use onemap_spatial::{Feature, Layer, LayerDef};
+use onemap_spatial::cql2::Filter;
+use onemap_spatial::query::ItemQuery;
+use onemap_spatial::{Feature, Layer};
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
 use crate::problem::Problem;
-use crate::routes::items::{content_crs, output_crs, parse_bbox};
+use crate::routes::items::{content_crs, equality_filter, output_crs, parse_bbox, parse_filter};
 use crate::state::AppState;
 
 use table::Columns;
@@ -113,7 +113,7 @@ pub async fn export(
             "bbox" => q.bbox = Some(parse_bbox(v)?),
             "crs" => crs = parse_crs("crs", v)?,
             "bbox-crs" => bbox_crs = parse_crs("bbox-crs", v)?,
-            name => q.filters.push(equality(&def, name, v)?),
+            name => q.filters.push(equality_filter(&def, name, v)?),
         }
     }
     let format = format.ok_or_else(|| {
@@ -162,28 +162,6 @@ pub async fn export(
         body,
     )
         .into_response())
-}
-
-/// A CQL2-text filter; a refusal names the column it points at.
-fn parse_filter(text: &str, def: &LayerDef) -> Result<Filter, Problem> {
-    cql2::parse(text, def).map_err(|e| {
-        Problem::bad_request(format!("filter: {e}"))
-            .with("parameter", "filter")
-            .with("column", e.column)
-    })
-}
-
-/// A property equality filter, typed as the item list types it; any other name is an
-/// unknown parameter.
-fn equality(def: &LayerDef, name: &str, v: &str) -> Result<(String, serde_json::Value), Problem> {
-    let p = def.property(name).ok_or_else(|| {
-        Problem::bad_request(format!(
-            "unknown parameter `{name}`: not an export parameter nor a property of layer `{}`",
-            def.id
-        ))
-    })?;
-    let value = filter_value(p, v).map_err(|m| Problem::bad_request(format!("{name}: {m}")))?;
-    Ok((name.to_string(), value))
 }
 
 /// Reads the whole selection, in id order. Past [`MAX_FEATURES`] it is refused before

@@ -26,7 +26,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use onemap_coord::Crs;
+use onemap_coord::{Crs, Transformer};
 use onemap_spatial::dedup::{Checker, Report, Verdict};
 use onemap_spatial::validate::validate_feature;
 use onemap_spatial::{Draft, Feature, Layer};
@@ -95,20 +95,15 @@ fn options(params: &[(String, String)]) -> Result<Options, Problem> {
 type RowIssues = Vec<(String, String)>;
 
 /// Converts and validates one row into the draft to store.
-fn check_row(st: &AppState, layer: &Layer, crs: Crs, mut row: Row) -> Result<Draft, RowIssues> {
+fn check_row(
+    layer: &Layer,
+    to_store: Option<&Transformer>,
+    mut row: Row,
+) -> Result<Draft, RowIssues> {
     if !row.issues.is_empty() {
         return Err(row.issues);
     }
-    if crs != STORE_CRS {
-        let t = st
-            .coords
-            .transformer(crs, STORE_CRS)
-            .map_err(|_| vec![("crs".to_string(), format!("cannot convert from {crs}"))])?;
-        let geometry_props: Vec<String> = layer
-            .def
-            .geometry_properties()
-            .map(|p| p.name.clone())
-            .collect();
+    if let Some(t) = to_store {
         let targets = row
             .geometry
             .iter_mut()
@@ -116,14 +111,14 @@ fn check_row(st: &AppState, layer: &Layer, crs: Crs, mut row: Row) -> Result<Dra
             .chain(
                 row.properties
                     .iter_mut()
-                    .filter(|(k, _)| geometry_props.contains(k))
+                    .filter(|(k, _)| layer.def.property(k).is_some_and(|p| p.is_geometry()))
                     .map(|(k, v)| (k.clone(), v)),
             );
         for (column, g) in targets {
-            if convert_geojson(&t, g).is_err() {
+            if convert_geojson(t, g).is_err() {
                 return Err(vec![(
                     column,
-                    format!("coordinates cannot be converted from {crs}"),
+                    format!("coordinates cannot be converted from {}", t.from()),
                 )]);
             }
         }
@@ -186,13 +181,17 @@ pub async fn import(
         }),
         None => HashMap::new(),
     };
+    // Built once for the file, not per row.
+    let to_store = (o.crs != STORE_CRS)
+        .then(|| st.coords.transformer(o.crs, STORE_CRS))
+        .transpose()?;
     let total = rows.len();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let (mut errors, mut new, mut unchanged, mut conflicts) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in rows {
         let n = row.row;
-        let draft = match check_row(&st, &l, o.crs, row) {
+        let draft = match check_row(&l, to_store.as_ref(), row) {
             Ok(d) => d,
             Err(issues) => {
                 errors.extend(

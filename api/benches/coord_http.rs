@@ -31,6 +31,7 @@ fn bench(c: &mut Criterion) {
         tile_cache_mb: 16,
         coord_config: None,
         max_body_mb: 16,
+        max_import_mb: 16,
         database_url: None,
         database_read_urls: Vec::new(),
     };

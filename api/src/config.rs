@@ -33,6 +33,10 @@ pub struct ServeConfig {
     /// Largest request body accepted, in MiB.
     #[arg(long, env = "ONEMAP_MAX_BODY_MB", default_value_t = 16)]
     pub max_body_mb: usize,
+    /// Largest file accepted by an import, in MiB; imports stream to a temporary file, so this
+    /// bounds disk, not memory.
+    #[arg(long, env = "ONEMAP_MAX_IMPORT_MB", default_value_t = 2048)]
+    pub max_import_mb: usize,
     /// A PostGIS database (`postgres://user:password@host:port/db`) to keep the data in
     /// instead of the embedded GeoPackage; several instances may share one.
     #[arg(long, env = "DATABASE_URL")]
@@ -102,6 +106,54 @@ impl ServeConfig {
     }
 }
 
+/// The upstream geocoders (AMap, Baidu web services), read from `DATA/geocode-providers.json`:
+/// `{"amap": {"key": "…"}, "baidu": {"key": "…"}, "timeout_ms": 3000}`, each with an optional
+/// `base_url`. Off unless the file names a provider with a key. A file rather than flags because
+/// it holds keys, like the coordinate settings, and sits with the data it serves.
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeocodeProviders {
+    pub amap: Option<ProviderKey>,
+    pub baidu: Option<ProviderKey>,
+    /// Per request to a provider, in milliseconds (default 3000).
+    pub timeout_ms: Option<u64>,
+}
+
+/// One provider's key and where to reach it.
+#[derive(Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderKey {
+    pub key: String,
+    /// Scheme and host; the provider's public endpoint when absent.
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderKey")
+            .field("key", &"***")
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl ServeConfig {
+    /// Where the upstream geocoders are configured.
+    pub fn geocode_providers_path(&self) -> PathBuf {
+        self.data.join("geocode-providers.json")
+    }
+
+    /// The upstream geocoders; none when the file is absent.
+    pub fn geocode_providers(&self) -> anyhow::Result<GeocodeProviders> {
+        let p = self.geocode_providers_path();
+        if !p.exists() {
+            return Ok(GeocodeProviders::default());
+        }
+        serde_json::from_str(&std::fs::read_to_string(&p)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +170,54 @@ mod tests {
         assert_eq!(format!("{no_pw:?}"), "postgresql://db/onemap");
         let bad = "mysql://u:pw@h/db".parse::<DatabaseUrl>().unwrap_err();
         assert!(bad.contains("mysql://u:***@h/db"), "{bad}");
+    }
+}
+
+/// Case workflow settings (issue #7), read from `DATA/cases.json`; every member is optional:
+/// `{"webhooks": ["http://…"], "webhook_attempts": 5, "webhook_backoff_ms": 1000,
+/// "scheduler_tick_ms": 1000}`. A file rather than flags, like the geocoders: webhook URLs
+/// often carry a token.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaseSettings {
+    /// Every case event is POSTed as JSON to each of these (`http://` only); none by default.
+    pub webhooks: Vec<String>,
+    /// Attempts per event and URL before giving up.
+    pub webhook_attempts: u32,
+    /// Delay before the first retry; it doubles with each further one.
+    pub webhook_backoff_ms: u64,
+    /// How often the timer scheduler looks for due deadlines and reminders.
+    pub scheduler_tick_ms: u64,
+}
+
+impl Default for CaseSettings {
+    fn default() -> Self {
+        Self {
+            webhooks: Vec::new(),
+            webhook_attempts: 5,
+            webhook_backoff_ms: 1000,
+            scheduler_tick_ms: 1000,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Workflow definitions that replace (same file name) or add to the shipped ones.
+    pub fn workflows_dir(&self) -> PathBuf {
+        self.data.join("workflows")
+    }
+
+    /// The case settings; the defaults when `DATA/cases.json` is absent.
+    pub fn case_settings(&self) -> anyhow::Result<CaseSettings> {
+        let p = self.data.join("cases.json");
+        if !p.exists() {
+            return Ok(CaseSettings::default());
+        }
+        let s: CaseSettings = serde_json::from_str(&std::fs::read_to_string(&p)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        if let Some(bad) = s.webhooks.iter().find(|u| !u.starts_with("http://")) {
+            anyhow::bail!("{}: webhook `{bad}` is not an http:// URL", p.display());
+        }
+        Ok(s)
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! [`start`] is what the `onemap serve` binary runs; tests call it too, on a free port.
 
+pub mod attachment;
 pub mod body;
 pub mod caller;
 pub mod config;
 pub mod coords;
+pub mod jobs;
 pub mod problem;
 mod routes;
 pub mod seed;
@@ -52,6 +54,18 @@ const LAYER_DECLARATIONS: &[(&str, &str)] = &[
     (
         "video_points.json",
         include_str!("../../data/layers/video_points.json"),
+    ),
+    (
+        "gazetteer_roads.json",
+        include_str!("../../data/layers/gazetteer_roads.json"),
+    ),
+    (
+        "gazetteer_addresses.json",
+        include_str!("../../data/layers/gazetteer_addresses.json"),
+    ),
+    (
+        "gazetteer_pois.json",
+        include_str!("../../data/layers/gazetteer_pois.json"),
     ),
 ];
 
@@ -127,10 +141,14 @@ pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
     let tiles = Arc::new(TileCache::new(cfg.tile_cache_mb << 20));
     catalog.subscribe(tiles.clone());
     let coords = Arc::new(coords::Coords::new(cfg.coord()?)?);
+    let geocoder = Arc::new(routes::geocode::geocoder(cfg, &catalog, &coords)?);
     let state = AppState {
         catalog,
         tiles,
         coords,
+        geocoder,
+        jobs: Default::default(),
+        max_import_bytes: (cfg.max_import_mb as u64) << 20,
         static_dir: cfg.static_dir.clone(),
         public_url: cfg.public_url.clone(),
     };

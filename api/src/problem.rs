@@ -52,6 +52,13 @@ impl Problem {
         self
     }
 
+    /// The body with its `status` member, for reporting the problem later (a failed job).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(&*self.0).unwrap_or_default();
+        v["status"] = self.0.status.as_u16().into();
+        v
+    }
+
     /// 400: a request parameter is wrong.
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").detail(detail)

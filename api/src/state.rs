@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 use onemap_spatial::Catalog;
+use onemap_spatial::geocode::service::Geocoder;
 use onemap_tiles::TileCache;
 
 use crate::coords::Coords;
+use crate::jobs::Jobs;
 
 /// Shared server state: the catalog (store + index), the tile cache, and settings.
 #[derive(Clone)]
@@ -15,6 +17,12 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub tiles: Arc<TileCache>,
     pub coords: Arc<Coords>,
+    /// The gazetteer (rebuilt when its layers change) and the upstream geocoders.
+    pub geocoder: Arc<Geocoder>,
+    /// Background work (large imports) and its progress.
+    pub jobs: Arc<Jobs>,
+    /// Largest import file, in bytes.
+    pub max_import_bytes: u64,
     /// Where the viewer's files are (index.html, app.js, vendor/).
     pub static_dir: PathBuf,
     /// The URL clients reach us at, when a proxy hides it; else taken from `Host`.

@@ -1,6 +1,7 @@
 //! Sample data for onemap: the real district outlines and township codes of Shanghai, plus a
 //! deterministic generator of SYNTHETIC features for the agency layers (illegal buildings, forest
-//! stands and change patches, patrol tracks, video cameras).
+//! stands and change patches, patrol tracks, video cameras, and a sample gazetteer of roads, house
+//! numbers and named places).
 //!
 //! Why it exists: a fresh server should show a realistic-looking city on first start, and tests
 //! need data with real shapes and volumes, without shipping or downloading agency data. Every
@@ -49,7 +50,8 @@ const TOWNSHIPS_PROVENANCE: &str = "codes and names real: china-division 2.7.0 d
 
 /// Everything the server loads on first start, in load order: districts (real), townships (real
 /// codes, synthetic representative points), then the synthetic layers (illegal_buildings,
-/// forest_stands, forest_patches, patrol_tracks, video_points).
+/// forest_stands, forest_patches, patrol_tracks, video_points, then the sample gazetteer:
+/// gazetteer_roads, gazetteer_addresses, gazetteer_pois).
 ///
 /// Deterministic: the same seed gives the same JSON (on the same platform; the trigonometric
 /// functions of other C libraries could move a coordinate by a rounding step). Takes about
@@ -58,6 +60,7 @@ pub fn sample_layers(seed: u64) -> Vec<SampleLayer> {
     let forest = synth::forest::stands(seed);
     let patches = synth::forest::patches(seed, &forest);
     let tracks = synth::forest::tracks(seed, &forest);
+    let gazetteer = synth::gazetteer::generate(seed);
     let synthetic = |layer: &'static str, features: Vec<Value>| SampleLayer {
         layer,
         provenance: synthetic_provenance(seed),
@@ -82,6 +85,9 @@ pub fn sample_layers(seed: u64) -> Vec<SampleLayer> {
         synthetic("forest_patches", patches),
         synthetic("patrol_tracks", tracks),
         synthetic("video_points", synth::video::generate(seed)),
+        synthetic("gazetteer_roads", gazetteer.roads),
+        synthetic("gazetteer_addresses", gazetteer.addresses),
+        synthetic("gazetteer_pois", gazetteer.pois),
     ]
 }
 

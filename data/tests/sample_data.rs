@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use geo::indexed::PreparedGeometry;
 use geo::{
     Contains, Coord, Distance, Geodesic, GeodesicArea, Geometry, Intersects, Length, LineString,
-    MultiPolygon, Point, Polygon, Relate, Validation, Winding,
+    MultiLineString, MultiPolygon, Point, Polygon, Relate, Validation, Winding,
 };
 use onemap_data::{SampleLayer, sample_layers};
 use regex::Regex;
@@ -102,6 +102,13 @@ fn to_geo(g: &Value) -> Geometry {
     match g["type"].as_str().expect("geometry type") {
         "Point" => Geometry::Point(Point(coord(c))),
         "LineString" => Geometry::LineString(line(c)),
+        "MultiLineString" => Geometry::MultiLineString(MultiLineString(
+            c.as_array()
+                .expect("line strings")
+                .iter()
+                .map(line)
+                .collect(),
+        )),
         "Polygon" => Geometry::Polygon(polygon(c)),
         "MultiPolygon" => Geometry::MultiPolygon(MultiPolygon(
             c.as_array()
@@ -139,13 +146,20 @@ fn check_geometry(g: &Value, what: &str) {
             .iter()
             .map(rings_of)
             .collect(),
-        "LineString" => {
-            let l = line(&g["coordinates"]);
-            assert!(l.0.len() >= 2, "{what}: line string with < 2 positions");
-            assert!(
-                l.0.windows(2).all(|w| w[0] != w[1]),
-                "{what}: zero-length segment"
-            );
+        "LineString" | "MultiLineString" => {
+            let lines = match to_geo(g) {
+                Geometry::LineString(l) => vec![l],
+                Geometry::MultiLineString(m) => m.0,
+                _ => unreachable!(),
+            };
+            assert!(!lines.is_empty(), "{what}: no line strings");
+            for l in lines {
+                assert!(l.0.len() >= 2, "{what}: line string with < 2 positions");
+                assert!(
+                    l.0.windows(2).all(|w| w[0] != w[1]),
+                    "{what}: zero-length segment"
+                );
+            }
             vec![]
         }
         _ => vec![],
@@ -355,6 +369,17 @@ fn check_against_schema(l: &SampleLayer, schema: &Value) {
                         assert!(x <= max, "{what}: {name} = {x} > {max}");
                     }
                 }
+                "integer" => {
+                    let x = v
+                        .as_i64()
+                        .unwrap_or_else(|| panic!("{what}: {name} is not an integer"));
+                    if let Some(min) = p["min"].as_i64() {
+                        assert!(x >= min, "{what}: {name} = {x} < {min}");
+                    }
+                    if let Some(max) = p["max"].as_i64() {
+                        assert!(x <= max, "{what}: {name} = {x} > {max}");
+                    }
+                }
                 "string_list" => {
                     let a = v
                         .as_array()
@@ -397,6 +422,9 @@ fn layers_in_load_order_with_minimum_counts_and_provenance() {
         ("forest_patches", 1_000),
         ("patrol_tracks", 200),
         ("video_points", 2_000),
+        ("gazetteer_roads", 1_500),
+        ("gazetteer_addresses", 15_000),
+        ("gazetteer_pois", 300),
     ];
     let got: Vec<&str> = layers().iter().map(|l| l.layer).collect();
     assert_eq!(got, expected.map(|e| e.0));
@@ -509,6 +537,7 @@ fn anchor(g: &Geometry) -> Point {
     match g {
         Geometry::Point(p) => *p,
         Geometry::LineString(l) => Point(l.0[0]),
+        Geometry::MultiLineString(m) => Point(m.0[0].0[0]),
         Geometry::Polygon(p) => Point(p.exterior().0[0]),
         _ => unreachable!(),
     }
@@ -573,10 +602,12 @@ fn township_codes_are_the_nearest_township_point_of_the_district() {
     }
     assert_eq!(points.len(), 16, "every district has townships");
     let cos = 31.23f64.to_radians().cos();
-    for l in layers()
-        .iter()
-        .filter(|l| l.layer == "illegal_buildings" || l.layer == "video_points")
-    {
+    for l in layers().iter().filter(|l| {
+        matches!(
+            l.layer,
+            "illegal_buildings" | "video_points" | "gazetteer_addresses" | "gazetteer_pois"
+        )
+    }) {
         for f in &l.features {
             let Geometry::Point(p) = to_geo(&f["geometry"]) else {
                 panic!()
@@ -914,4 +945,336 @@ fn helpers_agree_with_the_layers() {
         onemap_data::district("310151").map(|d| d.name),
         Some("崇明区")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// the gazetteer
+
+/// Planar metres (equirectangular at 31.23°N): exact enough to order points along a road, tell
+/// its sides apart and measure a few tens of metres within 0.5 %.
+fn metres(c: Coord) -> (f64, f64) {
+    (
+        c.x * 111_320.0 * 31.23f64.to_radians().cos(),
+        c.y * 110_574.0,
+    )
+}
+
+/// A road's parts (in order) as metre polylines.
+type RoadLines = Vec<Vec<(f64, f64)>>;
+
+/// The gazetteer roads by (district code, name).
+fn gazetteer_roads() -> &'static BTreeMap<(String, String), RoadLines> {
+    static CELL: OnceLock<BTreeMap<(String, String), RoadLines>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut out = BTreeMap::new();
+        for f in &layer("gazetteer_roads").features {
+            let Geometry::MultiLineString(m) = to_geo(&f["geometry"]) else {
+                panic!("a road is a MultiLineString")
+            };
+            let lines =
+                m.0.iter()
+                    .map(|l| l.0.iter().map(|c| metres(*c)).collect())
+                    .collect();
+            let key = (
+                prop_str(f, "district_code").to_owned(),
+                prop_str(f, "name").to_owned(),
+            );
+            assert!(
+                out.insert(key.clone(), lines).is_none(),
+                "road {key:?} twice in its district"
+            );
+        }
+        out
+    })
+}
+
+/// Where `p` is relative to a road: (measure along the road to the nearest point, signed
+/// distance to the nearest part's line, positive on the left of the road's direction, distance).
+fn on_road(road: &RoadLines, p: (f64, f64)) -> (f64, f64, f64) {
+    let mut offset = 0.0;
+    let mut best = (f64::MAX, 0.0, 0.0);
+    for part in road {
+        for w in part.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let len = dx.hypot(dy);
+            let along = ((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len;
+            let left = (dx * (p.1 - a.1) - dy * (p.0 - a.0)) / len;
+            let t = along.clamp(0.0, len);
+            let d = (along - t).hypot(left);
+            if d < best.0 {
+                best = (d, offset + t, left);
+            }
+            offset += len;
+        }
+    }
+    (best.1, best.2, best.0)
+}
+
+fn district_names() -> BTreeMap<&'static str, &'static str> {
+    layer("districts")
+        .features
+        .iter()
+        .map(|f| (prop_str(f, "code"), prop_str(f, "name")))
+        .collect()
+}
+
+fn point_of(f: &Value) -> Point {
+    match to_geo(&f["geometry"]) {
+        Geometry::Point(p) => p,
+        _ => panic!("not a point"),
+    }
+}
+
+fn int_prop(f: &Value, name: &str) -> Option<i64> {
+    prop(f, name).as_i64()
+}
+
+#[test]
+fn gazetteer_roads_are_one_feature_per_name_and_district_with_plausible_aliases() {
+    let roads = &layer("gazetteer_roads").features;
+    assert!(
+        (1_500..=4_000).contains(&roads.len()),
+        "{} roads",
+        roads.len()
+    );
+    let names = gazetteer_roads();
+    assert_eq!(
+        names.len(),
+        roads.len(),
+        "one feature per name per district"
+    );
+    let mut with_alias = 0;
+    for f in roads {
+        let code = prop_str(f, "district_code");
+        assert!(prop_str(f, "road_code").starts_with(&format!("{code}R")));
+        let name = prop_str(f, "name");
+        assert!(
+            ["路", "公路", "大道", "街"]
+                .iter()
+                .any(|s| name.ends_with(s)),
+            "{name}"
+        );
+        if let Some(aliases) = prop(f, "aliases").as_array() {
+            with_alias += 1;
+            assert!(!aliases.is_empty() && aliases.len() <= 2, "{aliases:?}");
+            for a in aliases {
+                let a = a.as_str().unwrap();
+                assert_ne!(a, name);
+                assert!(
+                    !names.contains_key(&(code.to_owned(), a.to_owned())),
+                    "alias {a} of {name} is another road of {code}"
+                );
+            }
+        }
+    }
+    let share = with_alias as f64 / roads.len() as f64;
+    assert!((0.05..0.4).contains(&share), "alias share {share}");
+    for suffix in ["公路", "大道", "街"] {
+        assert!(
+            names.keys().any(|(_, n)| n.ends_with(suffix)),
+            "no {suffix} in the gazetteer"
+        );
+    }
+}
+
+#[test]
+fn gazetteer_volumes_and_every_township_has_three_numbered_roads() {
+    let houses = &layer("gazetteer_addresses").features;
+    assert!(
+        (15_000..=40_000).contains(&houses.len()),
+        "{} house numbers",
+        houses.len()
+    );
+    let mut roads_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in houses {
+        let t = prop_str(f, "township_code");
+        assert!(t.starts_with(prop_str(f, "district_code")), "{t}");
+        roads_of.entry(t).or_default().insert(prop_str(f, "road"));
+    }
+    assert_eq!(roads_of.len(), 234, "house numbers in every township");
+    for (t, roads) in &roads_of {
+        assert!(roads.len() >= 3, "{t}: numbered roads {roads:?}");
+    }
+    let count = |name: &str| houses.iter().filter(|f| !prop(f, name).is_null()).count();
+    assert!(count("lane") > 1_000, "lanes: {}", count("lane"));
+    assert!(count("sub_lane") > 100, "sub-lanes: {}", count("sub_lane"));
+    assert!(count("building") > 500, "buildings: {}", count("building"));
+}
+
+#[test]
+fn house_numbers_are_odd_on_the_left_even_on_the_right_and_increase_along_the_road() {
+    let roads = gazetteer_roads();
+    // (district, road, left) → (measure, number) of the frontage numbers
+    type Side<'a> = (&'a str, &'a str, bool);
+    let mut sides: BTreeMap<Side, Vec<(f64, i64)>> = BTreeMap::new();
+    for f in &layer("gazetteer_addresses").features {
+        let (code, name) = (prop_str(f, "district_code"), prop_str(f, "road"));
+        let road = roads
+            .get(&(code.to_owned(), name.to_owned()))
+            .unwrap_or_else(|| panic!("{name} is not a road of {code}"));
+        let (measure, left, _) = on_road(road, metres(point_of(f).0));
+        let lane = int_prop(f, "lane");
+        let number = int_prop(f, "number").expect("number");
+        let frontage = lane.unwrap_or(number);
+        assert_eq!(
+            frontage % 2 == 1,
+            left > 0.0,
+            "{}: odd numbers on the left, even on the right",
+            prop_str(f, "standard_address")
+        );
+        if lane.is_none() {
+            if prop(f, "building").is_null() {
+                assert!(
+                    (11.5..=12.5).contains(&left.abs()),
+                    "{}: {left:.1} m from the centre line",
+                    prop_str(f, "standard_address")
+                );
+            }
+            sides
+                .entry((code, name, left > 0.0))
+                .or_default()
+                .push((measure, number));
+        }
+    }
+    assert!(sides.len() > 1_000, "{} road sides numbered", sides.len());
+    for ((code, name, left), mut numbers) in sides {
+        numbers.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for w in numbers.windows(2) {
+            assert!(
+                w[0].1 <= w[1].1,
+                "{code} {name} (left {left}): {} at {:.0} m before {} at {:.0} m",
+                w[0].1,
+                w[0].0,
+                w[1].1,
+                w[1].0
+            );
+        }
+    }
+}
+
+#[test]
+fn standard_addresses_are_unique_and_composed_from_their_parts() {
+    let names = district_names();
+    let mut seen = HashSet::new();
+    for f in &layer("gazetteer_addresses").features {
+        let code = prop_str(f, "district_code");
+        assert!(prop_str(f, "address_code").starts_with(&format!("{code}A")));
+        let mut expected = format!("上海市{}{}", names[code], prop_str(f, "road"));
+        if let Some(lane) = int_prop(f, "lane") {
+            expected += &format!("{lane}弄");
+        }
+        if let Some(sub) = int_prop(f, "sub_lane") {
+            assert!(int_prop(f, "lane").is_some(), "a 支弄 is inside a 弄");
+            expected += &format!("{sub}支弄");
+        }
+        expected += &format!("{}号", int_prop(f, "number").unwrap());
+        if let Some(b) = prop(f, "building").as_str() {
+            expected += b;
+        }
+        let got = prop_str(f, "standard_address");
+        assert_eq!(got, expected);
+        assert!(seen.insert(got), "{got} twice");
+    }
+}
+
+#[test]
+fn gazetteer_pois_stand_next_to_their_address() {
+    let houses: BTreeMap<&str, Point> = layer("gazetteer_addresses")
+        .features
+        .iter()
+        .map(|f| (prop_str(f, "standard_address"), point_of(f)))
+        .collect();
+    let pois = &layer("gazetteer_pois").features;
+    let mut categories = BTreeSet::new();
+    let mut aliases = BTreeSet::new();
+    for f in pois {
+        let code = prop_str(f, "district_code");
+        assert!(prop_str(f, "poi_code").starts_with(&format!("{code}P")));
+        categories.insert(prop_str(f, "category"));
+        aliases.extend(
+            prop(f, "aliases")
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| a.as_str().unwrap()),
+        );
+        let address = prop_str(f, "address");
+        let house = houses
+            .get(address)
+            .unwrap_or_else(|| panic!("{address} is not in the gazetteer"));
+        let d = Geodesic.distance(point_of(f), *house);
+        assert!(
+            d <= 25.0,
+            "{} is {d:.0} m from {address}",
+            prop_str(f, "name")
+        );
+    }
+    for c in [
+        "学校",
+        "医院",
+        "公园",
+        "市场",
+        "小区",
+        "政府机关",
+        "交通枢纽",
+        "商场",
+    ] {
+        assert!(categories.contains(c), "no POI of category {c}");
+    }
+    assert!(
+        aliases.contains("六院"),
+        "上海市第六人民医院 is known as 六院"
+    );
+    let offices = pois
+        .iter()
+        .filter(|f| prop_str(f, "category") == "政府机关")
+        .count();
+    assert_eq!(offices, 234 + 16, "one office per township and district");
+}
+
+#[test]
+fn illegal_building_addresses_name_the_nearest_gazetteer_road() {
+    let roads = gazetteer_roads();
+    let names = district_names();
+    let townships: BTreeMap<&str, &str> = layer("townships")
+        .features
+        .iter()
+        .map(|f| (prop_str(f, "code"), prop_str(f, "name")))
+        .collect();
+    let mut by_district: BTreeMap<&str, Vec<(&str, &RoadLines)>> = BTreeMap::new();
+    for ((code, name), lines) in roads {
+        by_district.entry(code).or_default().push((name, lines));
+    }
+    for f in &layer("illegal_buildings").features {
+        let code = prop_str(f, "district_code");
+        let address = prop_str(f, "address");
+        let prefix = format!("{}{}", names[code], townships[prop_str(f, "township_code")]);
+        let rest = address
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix('号'))
+            .unwrap_or_else(|| panic!("{address} is not {prefix}{{road}}{{n}}号"));
+        let road = rest.trim_end_matches(|c: char| c.is_ascii_digit());
+        let number: i64 = rest[road.len()..].parse().expect("a house number");
+        let p = metres(point_of(f).0);
+        let nearest = by_district[code]
+            .iter()
+            .map(|(_, lines)| on_road(lines, p).2)
+            .fold(f64::MAX, f64::min);
+        let (_, left, d) = by_district[code]
+            .iter()
+            .find(|r| r.0 == road)
+            .map(|(_, lines)| on_road(lines, p))
+            .unwrap_or_else(|| panic!("{address}: {road} is not a road of {code}"));
+        // the test's single-latitude metric is off by up to 0.3 % from the generator's local one
+        assert!(
+            d <= nearest * 1.005 + 0.1,
+            "{address}: {road} is {d:.0} m away, the nearest road {nearest:.0} m"
+        );
+        assert_eq!(
+            number % 2 == 1,
+            left >= 0.0,
+            "{address}: wrong side's parity"
+        );
+    }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use geo::Rect;
 use parking_lot::RwLock;
 
+use crate::cases::NewCase;
 use crate::feature::{Draft, Feature, rect_union};
 use crate::index::LayerIndex;
 use crate::query::{ItemPage, ItemQuery};
@@ -209,21 +210,46 @@ impl Catalog {
             .insert(&l.def, drafts)
             .await
             .map_err(|e| self.map_store(layer, e))?;
+        self.created(l, &created);
+        Ok(created)
+    }
+
+    /// Stores a new feature and a case hanging off it in one transaction (both or neither),
+    /// then indexes the feature like [`Self::create`]. Returns the feature and the case id.
+    pub async fn create_with_case(
+        &self,
+        layer: &str,
+        draft: Draft,
+        case: NewCase,
+    ) -> Result<(Feature, i64), CatalogError> {
+        let l = self.layer(layer)?;
+        let _w = l.write.lock().await;
+        let (feature, case_id) = self
+            .store
+            .cases()
+            .create_case_with_feature(&l.def, draft, case)
+            .await
+            .map_err(|e| self.map_store(layer, e))?;
+        self.created(l, std::slice::from_ref(&feature));
+        Ok((feature, case_id))
+    }
+
+    /// After the commit of new features: index them and tell the listeners.
+    fn created(&self, l: &Layer, created: &[Feature]) {
         if !l.in_database() {
             let mut ix = l.index.write();
-            for f in &created {
+            for f in created {
                 ix.upsert(f.clone());
             }
         }
-        for f in &created {
+        for f in created {
             self.publish(Change {
-                layer: layer.into(),
+                layer: l.def.id.clone(),
                 id: f.id,
                 old: None,
                 new: f.bounds(),
             });
         }
-        Ok(created)
     }
 
     /// Replaces a feature, optionally only if it is still at `expected`.

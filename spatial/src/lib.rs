@@ -4,11 +4,13 @@
 //! Coordinates are CGCS2000 longitude/latitude (EPSG:4490) throughout; other
 //! coordinate systems are converted at the edges by `onemap-coord`.
 
+pub mod cases;
 pub mod catalog;
 pub mod classify;
 pub mod cql2;
 pub mod dedup;
 pub mod feature;
+pub mod geocode;
 pub mod geojson_out;
 pub mod index;
 pub mod query;
@@ -17,6 +19,7 @@ pub mod select;
 pub mod store;
 pub mod thematic;
 pub mod validate;
+pub mod workflow;
 
 pub use catalog::{Catalog, CatalogError, Change, ChangeListener, Layer};
 pub use feature::{Draft, Feature};

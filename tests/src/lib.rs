@@ -233,6 +233,7 @@ pub fn config(data: PathBuf, sample_data: bool) -> ServeConfig {
         tile_cache_mb: 64,
         coord_config: None,
         max_body_mb: 2,
+        max_import_mb: 8,
         database_url: None,
         database_read_urls: Vec::new(),
     }

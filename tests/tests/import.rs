@@ -252,7 +252,7 @@ async fn gbk_csv_geojson_in_gcj02_and_unreadable_files(b: Backend) {
     }
     for q in [
         "mode=commit",
-        "format=shp",
+        "format=kml",
         "format=csv&mode=later",
         "format=csv&crs=mars",
         "format=csv&colour=1",
@@ -290,7 +290,7 @@ async fn export_then_import_round_trips(b: Backend) {
     let key = |f: &Value| f["properties"]["code"].as_str().unwrap().to_string();
     let mut want: Vec<Value> = want["features"].as_array().unwrap().clone();
     want.sort_by_key(key);
-    for format in ["csv", "xlsx", "geojson"] {
+    for format in ["csv", "xlsx", "geojson", "gpkg"] {
         let file = a
             .client
             .get(a.url(&format!(

@@ -4,9 +4,11 @@ mod coord;
 mod dedup;
 mod edit;
 mod export;
+pub(crate) mod geocode;
 mod health;
 mod import;
 mod items;
+mod jobs;
 mod layers;
 mod measure;
 mod query;
@@ -46,8 +48,14 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .delete(edit::delete),
         )
         .route("/collections/{layer}/dedup", post(dedup::dedup))
-        .route("/collections/{layer}/import", post(import::import))
+        // Streams to a temporary file up to `max_import_bytes` (checked by the handler).
+        .route(
+            "/collections/{layer}/import",
+            post(import::import).layer(DefaultBodyLimit::disable()),
+        )
         .route("/collections/{layer}/export", get(export::export))
+        .route("/jobs/{id}", get(jobs::one))
+        .route("/jobs/{id}/events", get(jobs::events))
         .route("/thematic", get(thematic::thematic))
         .route("/thematic/tiles/{z}/{x}/{y}", get(thematic::tile))
         .route("/tiles/{layers}", get(tiles::tilejson))
@@ -57,6 +65,19 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             get(coord::convert_one)
                 .post(coord::convert_many)
                 .layer(DefaultBodyLimit::max(COORD_BODY_LIMIT)),
+        )
+        .route(
+            "/geocode",
+            get(geocode::geocode_one)
+                .post(geocode::geocode_many)
+                .layer(DefaultBodyLimit::max(geocode::BODY_LIMIT)),
+        )
+        .route("/geocode/fused", get(geocode::fused))
+        .route(
+            "/reverse",
+            get(geocode::reverse_one)
+                .post(geocode::reverse_many)
+                .layer(DefaultBodyLimit::max(geocode::BODY_LIMIT)),
         )
         .route("/coord/fit", post(coord::fit_correction))
         .route("/measure", post(measure::measure))

@@ -14,6 +14,7 @@ use crate::rng::Rng;
 
 pub(crate) mod buildings;
 pub(crate) mod forest;
+pub(crate) mod gazetteer;
 pub(crate) mod video;
 
 /// The districts where forest layers are generated, with their share of the stands (崇明 most).

@@ -8,6 +8,7 @@ pub mod postgis;
 
 use async_trait::async_trait;
 
+use crate::cases::CaseStore;
 use crate::feature::{Draft, Feature};
 use crate::query::{ItemPage, ItemQuery};
 use crate::schema::LayerDef;
@@ -48,6 +49,10 @@ pub struct LayerNote {
 pub trait Store: Send + Sync {
     /// A short name for logs ("geopackage", "postgis") and where it lives.
     fn describe(&self) -> String;
+
+    /// The case tables (issue #7) in the same database, so a case and a feature can be
+    /// written in one transaction.
+    fn cases(&self) -> &dyn CaseStore;
 
     /// Creates the layer's tables and indexes, or brings existing ones up to the declaration.
     async fn prepare_layer(&self, def: &LayerDef) -> Result<(), StoreError>;

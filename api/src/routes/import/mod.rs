@@ -1,30 +1,33 @@
 //! Importing a file of features into a layer:
-//! `POST /collections/{layer}/import?format=geojson|csv|xlsx&mode=validate|commit[&on_error=abort|skip][&crs=…]`
-//! with the file as the request body.
+//! `POST /collections/{layer}/import?format=geojson|csv|xlsx|shp|gpkg&mode=validate|commit[&on_error=abort|skip][&crs=…][&table=…][&async=true]`
+//! with the file as the request body (a zipped Shapefile for `shp`).
 //!
-//! Every row is converted from `crs`, validated like a feature written through the API,
-//! checked for a key repeated within the file, matched against the layer by its key, and
-//! run through the layer's duplicate check. `validate` answers the report and writes
-//! nothing. `commit` writes every new valid row in one transaction — or, with
-//! `on_error=abort` (the default), nothing at all when any row is invalid (422 with the
-//! report). Importing is idempotent on the layer's key: a row whose key the layer already
-//! holds with the same content is `unchanged`; with other content it is a `conflict`,
-//! reported and not written (change such features through PUT/PATCH, which check versions).
+//! Every row is converted from `crs` (else the CRS the file declares: a Shapefile's .prj, a
+//! GeoPackage's srs_id; else CGCS2000), validated like a feature written through the API,
+//! checked for a key repeated within the file, matched against the layer by its key, and run
+//! through the layer's duplicate check. `validate` answers the report and writes nothing.
+//! `commit` writes every new valid row in one transaction — or, with `on_error=abort` (the
+//! default), nothing at all when any row is invalid (422 with the report). Importing is
+//! idempotent on the layer's key: a row whose key the layer already holds with the same
+//! content is `unchanged`; with other content it is a `conflict`, reported and not written
+//! (change such features through PUT/PATCH, which check versions).
 //!
-//! Not yet: zipped Shapefile and GeoPackage input, background jobs with progress for very
-//! large files, streaming beyond the request body limit.
+//! The upload streams to a temporary file and the rows stream from it, so a million-row CSV
+//! is never held twice. Every import is a job; with `async=true` (or `Prefer: respond-async`)
+//! the answer is 202 with the job at once, to watch at `GET /jobs/{id}` or its event stream.
 
 mod readers;
+mod spool;
 mod table;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
 use onemap_spatial::dedup::{Checker, Report, Verdict};
@@ -33,14 +36,22 @@ use onemap_spatial::{Draft, Feature, Layer};
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
-use crate::coords::{STORE_CRS, convert_geojson, parse_crs};
+use crate::coords::{Coords, STORE_CRS, convert_geojson, parse_crs};
+use crate::jobs::Job;
 use crate::problem::Problem;
 use crate::routes::dedup::rule;
 use crate::state::AppState;
 
+/// At most this many errors and dedup matches are listed in a report (all are counted).
+const LISTED: usize = 1000;
+
+/// Rows checked against the index per read lock, so writers are not held up for long.
+const DEDUP_CHUNK: usize = 10_000;
+
 /// One row of an uploaded file, before validation.
 pub struct Row {
-    /// 1-based: the feature's index in GeoJSON, the spreadsheet row (header = 1) in tables.
+    /// 1-based: the feature's index in GeoJSON, GeoPackage and Shapefile, the spreadsheet row
+    /// (header = 1) in tables.
     pub row: usize,
     pub geometry: Option<Value>,
     pub properties: Map<String, Value>,
@@ -49,33 +60,47 @@ pub struct Row {
 }
 
 /// What the request asks.
+#[derive(Clone)]
 struct Options {
     format: String,
     commit: bool,
     abort: bool,
-    crs: Crs,
+    /// Overrides the CRS the file declares.
+    crs: Option<Crs>,
+    table: Option<String>,
+    background: bool,
 }
 
-fn options(params: &[(String, String)]) -> Result<Options, Problem> {
+const FORMATS: &str = "geojson, csv, xlsx, shp (zipped) or gpkg";
+
+fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, Problem> {
     let mut o = Options {
         format: String::new(),
         commit: false,
         abort: true,
-        crs: STORE_CRS,
+        crs: None,
+        table: None,
+        background: headers
+            .get("prefer")
+            .and_then(|p| p.to_str().ok())
+            .is_some_and(|p| p.contains("respond-async")),
     };
     for (k, v) in params {
         match (k.as_str(), v.as_str()) {
-            ("format", "geojson" | "csv" | "xlsx") => o.format = v.clone(),
+            ("format", "geojson" | "csv" | "xlsx" | "shp" | "gpkg") => o.format = v.clone(),
             ("format", f) => {
                 return Err(Problem::bad_request(format!(
-                    "format `{f}`: expected geojson, csv or xlsx (shp and gpkg are not supported yet)"
+                    "format `{f}`: expected {FORMATS}"
                 )));
             }
             ("mode", "validate") => o.commit = false,
             ("mode", "commit") => o.commit = true,
             ("on_error", "abort") => o.abort = true,
             ("on_error", "skip") => o.abort = false,
-            ("crs", c) => o.crs = parse_crs("crs", c)?,
+            ("crs", c) => o.crs = Some(parse_crs("crs", c)?),
+            ("table", t) => o.table = Some(t.to_owned()),
+            ("async", "true") => o.background = true,
+            ("async", "false") => o.background = false,
             (k, v) => {
                 return Err(Problem::bad_request(format!(
                     "parameter `{k}={v}` is not understood"
@@ -84,9 +109,9 @@ fn options(params: &[(String, String)]) -> Result<Options, Problem> {
         }
     }
     if o.format.is_empty() {
-        return Err(Problem::bad_request(
-            "`format` is required: geojson, csv or xlsx",
-        ));
+        return Err(Problem::bad_request(format!(
+            "`format` is required: {FORMATS}"
+        )));
     }
     Ok(o)
 }
@@ -150,29 +175,132 @@ pub async fn import(
     caller: Caller,
     Path(layer): Path<String>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, Problem> {
     let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let o = options(&params)?;
+    let o = options(&params, &headers)?;
     let l = st.catalog.layer(&layer)?.clone();
     if l.in_database() {
         return Err(Problem::bad_request(format!(
             "layer `{layer}` is served from the database; imports need the in-memory index"
         )));
     }
-    let rows = match o.format.as_str() {
-        "geojson" => readers::geojson(&body),
-        "csv" => readers::csv(&l.def, &body),
-        _ => readers::xlsx(&l.def, &body),
-    }
-    .map_err(|m| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable-file",
-            "The file cannot be read",
+    let (file, bytes) = spool::to_temp_file(body, st.max_import_bytes).await?;
+    let job = st.jobs.start(
+        &caller,
+        json!({"kind": "import", "layer": layer, "format": o.format,
+               "mode": if o.commit { "commit" } else { "validate" }, "bytes": bytes}),
+    );
+    let background = o.background;
+    let work = {
+        let job = job.clone();
+        async move {
+            let r = run(&st, &caller, l, o, file, job.clone()).await;
+            job.finish(r.as_ref().map(|(_, v)| v.clone()).map_err(Clone::clone));
+            r
+        }
+    };
+    if background {
+        tokio::spawn(work);
+        let location = format!("/jobs/{}", job.id);
+        return Ok((
+            StatusCode::ACCEPTED,
+            [(header::LOCATION, location)],
+            Json(job.snapshot()),
         )
-        .detail(m)
-    })?;
+            .into_response());
+    }
+    let (status, report) = work.await?;
+    Ok((status, Json(report)).into_response())
+}
+
+/// Reads, checks and (in commit mode) writes; the report and its status.
+async fn run(
+    st: &AppState,
+    caller: &Caller,
+    l: Arc<Layer>,
+    o: Options,
+    file: tempfile::NamedTempFile,
+    job: Arc<Job>,
+) -> Result<(StatusCode, Value), Problem> {
+    let incoming = readers::spawn(readers::Input {
+        path: file.path().to_owned(),
+        format: o.format.clone(),
+        def: l.def.clone(),
+        crs_given: o.crs.is_some(),
+        table: o.table.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    });
+    let checked = {
+        let (coords, l, o) = (st.coords.clone(), l.clone(), o.clone());
+        tokio::task::spawn_blocking(move || check(&coords, &l, &o, incoming, &job))
+            .await
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "import-failed",
+                    "The import failed",
+                )
+                .detail(e.to_string())
+            })??
+    };
+    drop(file);
+    let Checked {
+        mut report,
+        drafts,
+        invalid,
+        total,
+    } = checked;
+    if !o.commit {
+        return Ok((StatusCode::OK, report));
+    }
+    if invalid > 0 && o.abort {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "import-aborted",
+            "Invalid rows: nothing was imported",
+        )
+        .detail(format!(
+            "{invalid} of {total} rows are invalid; fix them or import with on_error=skip"
+        ))
+        .with("report", report));
+    }
+    let created = st.catalog.create(&l.def.id, drafts).await?;
+    tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %l.def.id, created = created.len(), "import");
+    report["created"] = json!(
+        created
+            .iter()
+            .take(LISTED)
+            .map(|f| f.id)
+            .collect::<Vec<_>>()
+    );
+    report["created_total"] = json!(created.len());
+    let status = if created.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, report))
+}
+
+/// The outcome of checking every row.
+struct Checked {
+    report: Value,
+    /// The new valid rows, to write in commit mode.
+    drafts: Vec<Draft>,
+    invalid: usize,
+    total: usize,
+}
+
+/// Checks the rows as the reader hands them over (on a blocking thread: this is the CPU work).
+fn check(
+    coords: &Coords,
+    l: &Layer,
+    o: &Options,
+    incoming: readers::Incoming,
+    job: &Job,
+) -> Result<Checked, Problem> {
     let existing: HashMap<String, Arc<Feature>> = match &l.def.key {
         Some(k) => l.read(|ix| {
             ix.iter()
@@ -181,24 +309,38 @@ pub async fn import(
         }),
         None => HashMap::new(),
     };
-    // Built once for the file, not per row.
-    let to_store = (o.crs != STORE_CRS)
-        .then(|| st.coords.transformer(o.crs, STORE_CRS))
-        .transpose()?;
-    let total = rows.len();
+    let mut to_store: Option<Option<Transformer>> = None;
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let (mut errors, mut new, mut unchanged, mut conflicts) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for row in rows {
+    let mut list = Listed::default();
+    let (mut total, mut invalid, mut unchanged) = (0usize, 0usize, Vec::new());
+    let mut conflicts = Listed::default();
+    let mut new: Vec<(usize, Draft)> = Vec::new();
+    job.progress.phase("checking");
+    for row in incoming.rows.iter() {
+        total += 1;
+        if total % 1024 == 0 {
+            job.progress
+                .advance(total as u64, Some(incoming.fraction()));
+        }
+        // The file's CRS is known by its first row; one transformer serves the whole file.
+        let t = match &to_store {
+            Some(t) => t.as_ref(),
+            None => {
+                let from = o.crs.or(incoming.declared_crs()).unwrap_or(STORE_CRS);
+                let t = (from != STORE_CRS)
+                    .then(|| coords.transformer(from, STORE_CRS))
+                    .transpose()?;
+                to_store.insert(t).as_ref()
+            }
+        };
         let n = row.row;
-        let draft = match check_row(&l, to_store.as_ref(), row) {
+        let draft = match check_row(l, t, row) {
             Ok(d) => d,
             Err(issues) => {
-                errors.extend(
-                    issues
-                        .into_iter()
-                        .map(|(c, m)| json!({"row": n, "column": c, "message": m})),
-                );
+                invalid += 1;
+                for (c, m) in issues {
+                    list.push(json!({"row": n, "column": c, "message": m}));
+                }
                 continue;
             }
         };
@@ -210,71 +352,89 @@ pub async fn import(
             .map(key_text);
         if let Some(k) = &key {
             if let Some(first) = seen.get(k) {
-                errors.push(json!({"row": n, "column": l.def.key, "message": format!("duplicate key `{k}`: also in row {first}")}));
+                invalid += 1;
+                list.push(json!({"row": n, "column": l.def.key, "message": format!("duplicate key `{k}`: also in row {first}")}));
                 continue;
             }
             seen.insert(k.clone(), n);
         }
         match key.and_then(|k| existing.get(&k)) {
-            Some(f) if f.to_draft() == draft => unchanged.push(json!({"row": n, "id": f.id})),
+            Some(f) if f.to_draft() == draft => unchanged.push(n),
             Some(f) => conflicts.push(json!({"row": n, "id": f.id, "message": "the layer holds this key with other values; not overwritten"})),
             None => new.push((n, draft)),
         }
     }
-    let invalid_rows = {
-        let mut r: Vec<u64> = errors.iter().filter_map(|e| e["row"].as_u64()).collect();
-        r.dedup();
-        r.len()
-    };
-    // The duplicate check against what the layer holds, for the rows that would be written.
-    let rule = rule(&l);
-    let plane = st.coords.transformer(STORE_CRS, Crs::Sh2000)?;
-    let checker = Checker::new(&rule, None, &plane);
-    let mut dedup = Vec::new();
-    l.read(|ix| {
-        for (n, d) in &new {
-            if let Ok(out) = checker.check(ix, &Report::from_draft(&rule, d))
-                && out.verdict != Verdict::New
-            {
-                dedup.push(json!({"row": n, "verdict": out.verdict, "matches": out.matches}));
-            }
-        }
-    });
-    let mut report = json!({
-        "layer": layer,
+    let rows_seen = total;
+    let read = incoming.finish();
+    read.map_err(|m| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable-file",
+            "The file cannot be read",
+        )
+        .detail(m)
+    })?;
+    job.progress.advance(rows_seen as u64, Some(1.0));
+    job.progress.phase("duplicate check");
+    let dedup = dedup(coords, l, &new)?;
+    let report = json!({
+        "layer": l.def.id,
         "format": o.format,
         "mode": if o.commit { "commit" } else { "validate" },
         "rows": total,
-        "valid": total - invalid_rows,
-        "invalid": invalid_rows,
+        "valid": total - invalid,
+        "invalid": invalid,
         "new": new.len(),
         "unchanged": unchanged.len(),
-        "conflicts": conflicts,
-        "errors": errors,
-        "dedup": dedup,
+        "conflicts": conflicts.items,
+        "conflicts_total": conflicts.total,
+        "errors": list.items,
+        "errors_total": list.total,
+        "dedup": dedup.items,
+        "dedup_total": dedup.total,
     });
-    if !o.commit {
-        return Ok(Json(report).into_response());
+    job.progress
+        .phase(if o.commit { "committing" } else { "reporting" });
+    Ok(Checked {
+        report,
+        drafts: new.into_iter().map(|(_, d)| d).collect(),
+        invalid,
+        total,
+    })
+}
+
+/// The duplicate check against what the layer holds, for the rows that would be written.
+fn dedup(coords: &Coords, l: &Layer, new: &[(usize, Draft)]) -> Result<Listed, Problem> {
+    let rule = rule(l);
+    let plane = coords.transformer(STORE_CRS, Crs::Sh2000)?;
+    let checker = Checker::new(&rule, None, &plane);
+    let mut found = Listed::default();
+    for chunk in new.chunks(DEDUP_CHUNK) {
+        l.read(|ix| {
+            for (n, d) in chunk {
+                if let Ok(out) = checker.check(ix, &Report::from_draft(&rule, d))
+                    && out.verdict != Verdict::New
+                {
+                    found.push(json!({"row": n, "verdict": out.verdict, "matches": out.matches}));
+                }
+            }
+        });
     }
-    if invalid_rows > 0 && o.abort {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "import-aborted",
-            "Invalid rows: nothing was imported",
-        )
-        .detail(format!(
-            "{invalid_rows} of {total} rows are invalid; fix them or import with on_error=skip"
-        ))
-        .with("report", report));
+    Ok(found)
+}
+
+/// A list that keeps the first [`LISTED`] items and counts them all.
+#[derive(Default)]
+struct Listed {
+    items: Vec<Value>,
+    total: usize,
+}
+
+impl Listed {
+    fn push(&mut self, v: Value) {
+        self.total += 1;
+        if self.items.len() < LISTED {
+            self.items.push(v);
+        }
     }
-    let drafts: Vec<Draft> = new.into_iter().map(|(_, d)| d).collect();
-    let created = st.catalog.create(&layer, drafts).await?;
-    tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, created = created.len(), "import");
-    report["created"] = json!(created.iter().map(|f| f.id).collect::<Vec<_>>());
-    let status = if created.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(report)).into_response())
 }

@@ -3,6 +3,7 @@
 //! WAL journal with `synchronous = FULL`: a committed write survives a crash or
 //! power cut, and a write interrupted mid-way is rolled back on the next open.
 
+mod cases;
 mod codec;
 mod meta;
 mod table;
@@ -17,6 +18,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, Row};
 
+use crate::cases::CaseStore;
 use crate::feature::{Draft, Feature, rect_union};
 use crate::schema::LayerDef;
 use crate::store::{LayerNote, Store, StoreError};
@@ -51,6 +53,7 @@ impl GpkgStore {
             .map_err(map_err)?;
         let mut conn = pool.acquire().await.map_err(map_err)?;
         meta::init(&mut conn).await.map_err(map_err)?;
+        cases::init(&mut conn).await?;
         drop(conn);
         Ok(Self {
             pool,
@@ -81,10 +84,35 @@ impl GpkgStore {
             _ => Ok(old),
         }
     }
+
+    /// [`Store::insert`] inside the caller's transaction, which also writes a case with them.
+    async fn insert_in_tx(
+        conn: &mut sqlx::SqliteConnection,
+        def: &LayerDef,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Feature>, StoreError> {
+        let mut out = Vec::with_capacity(drafts.len());
+        let mut bounds = None;
+        for d in drafts {
+            let id = table::write(conn, def, None, 1, &d).await?;
+            let f = Feature::from_draft(id, 1, d);
+            bounds = match (bounds, f.bounds()) {
+                (Some(a), Some(b)) => Some(rect_union(a, b)),
+                (a, b) => a.or(b),
+            };
+            out.push(f);
+        }
+        meta::touch(conn, &def.id, bounds).await.map_err(map_err)?;
+        Ok(out)
+    }
 }
 
 #[async_trait]
 impl Store for GpkgStore {
+    fn cases(&self) -> &dyn CaseStore {
+        self
+    }
+
     fn describe(&self) -> String {
         format!("geopackage {}", self.path.display())
     }
@@ -109,20 +137,7 @@ impl Store for GpkgStore {
     async fn insert(&self, def: &LayerDef, drafts: Vec<Draft>) -> Result<Vec<Feature>, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
         let mut tx = conn.begin().await.map_err(map_err)?;
-        let mut out = Vec::with_capacity(drafts.len());
-        let mut bounds = None;
-        for d in drafts {
-            let id = table::write(&mut tx, def, None, 1, &d).await?;
-            let f = Feature::from_draft(id, 1, d);
-            bounds = match (bounds, f.bounds()) {
-                (Some(a), Some(b)) => Some(rect_union(a, b)),
-                (a, b) => a.or(b),
-            };
-            out.push(f);
-        }
-        meta::touch(&mut tx, &def.id, bounds)
-            .await
-            .map_err(map_err)?;
+        let out = Self::insert_in_tx(&mut tx, def, drafts).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(out)
     }

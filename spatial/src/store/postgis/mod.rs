@@ -46,6 +46,7 @@
 //! [`StoreError::Unavailable`] (HTTP 503; the pool reconnects by itself when the database is
 //! back, and acquiring a connection gives up after 5 s rather than hanging a request).
 
+pub mod cases;
 pub mod changes;
 pub mod codec;
 pub mod ddl;
@@ -65,6 +66,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
+use crate::cases::CaseStore;
 use crate::feature::{Draft, Feature};
 use crate::query::{ItemPage, ItemQuery};
 use crate::schema::LayerDef;
@@ -129,6 +131,7 @@ impl PostgresStore {
             MigrateError::Execute(e) => map_err(e),
             e => StoreError::Other(format!("migrating the database: {e}")),
         })?;
+        cases::init(&pool).await?;
         let mut replicas = Vec::new();
         for u in read_urls {
             replicas.push(
@@ -191,6 +194,25 @@ impl PostgresStore {
         changes::prune(&self.pool, age).await
     }
 
+    /// [`Store::insert`] inside the caller's transaction, which also writes a case with them.
+    /// Logs the changes, so the change-log lock is held from here to the commit.
+    async fn insert_in_tx(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        def: &LayerDef,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Feature>, StoreError> {
+        let ids = table::insert(conn, def, &drafts).await?;
+        let out: Vec<Feature> = ids
+            .into_iter()
+            .zip(drafts)
+            .map(|(id, d)| Feature::from_draft(id, 1, d))
+            .collect();
+        let entries: Vec<changes::Entry> = out.iter().map(|f| (f.id, None, f.bounds())).collect();
+        changes::record(conn, &self.origin, &def.id, &entries).await?;
+        Ok(out)
+    }
+
     fn check_version(old: &Feature, expected: Option<i64>) -> Result<(), StoreError> {
         match expected {
             Some(v) if v != old.version => Err(StoreError::VersionMismatch {
@@ -205,6 +227,10 @@ impl PostgresStore {
 
 #[async_trait]
 impl Store for PostgresStore {
+    fn cases(&self) -> &dyn CaseStore {
+        self
+    }
+
     fn describe(&self) -> String {
         let o = &self.options;
         let mut s = format!(
@@ -241,14 +267,7 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let ids = table::insert(&mut tx, def, &drafts).await?;
-        let out: Vec<Feature> = ids
-            .into_iter()
-            .zip(drafts)
-            .map(|(id, d)| Feature::from_draft(id, 1, d))
-            .collect();
-        let entries: Vec<changes::Entry> = out.iter().map(|f| (f.id, None, f.bounds())).collect();
-        changes::record(&mut tx, &self.origin, &def.id, &entries).await?;
+        let out = self.insert_in_tx(&mut tx, def, drafts).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(out)
     }

@@ -1,0 +1,95 @@
+//! The time that case deadlines and reminders are measured against.
+//!
+//! Handlers and the timer scheduler never call `Utc::now()` for case work: they ask the
+//! server's [`Clock`]. Production uses [`SystemClock`]; tests inject a [`FakeClock`] through
+//! [`crate::start_with_clock`] and move it forward instead of sleeping, and keep the same
+//! handle across a restart so "time passed while the server was down" is one `advance`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+/// A source of "now" for case timers.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Woken when the time jumps (a fake clock was moved), so the scheduler looks at once
+    /// instead of at its next tick. A real clock never jumps: `None`.
+    fn jumps(&self) -> Option<&Notify> {
+        None
+    }
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until told to move; clones share the same time.
+#[derive(Debug, Clone)]
+pub struct FakeClock(Arc<FakeInner>);
+
+#[derive(Debug)]
+struct FakeInner {
+    now: Mutex<DateTime<Utc>>,
+    moved: Notify,
+}
+
+impl FakeClock {
+    pub fn new(at: DateTime<Utc>) -> FakeClock {
+        FakeClock(Arc::new(FakeInner {
+            now: Mutex::new(at),
+            moved: Notify::new(),
+        }))
+    }
+
+    /// Sets the time (it may go forward only: deadlines do not un-fire).
+    pub fn set(&self, at: DateTime<Utc>) {
+        {
+            let mut now = self.0.now.lock();
+            assert!(at >= *now, "a fake clock only moves forward");
+            *now = at;
+        }
+        // A stored permit: the scheduler wakes even if it was busy at this moment.
+        self.0.moved.notify_one();
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.set(self.now() + by);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.now.lock()
+    }
+
+    fn jumps(&self) -> Option<&Notify> {
+        Some(&self.0.moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fake_clock_is_shared_by_its_clones_and_moves_forward_only() {
+        let t0 = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let a = FakeClock::new(t0);
+        let b = a.clone();
+        a.advance(Duration::hours(2));
+        assert_eq!(b.now(), t0 + Duration::hours(2));
+        let back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.set(t0)));
+        assert!(back.is_err());
+    }
+}

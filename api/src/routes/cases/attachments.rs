@@ -1,0 +1,142 @@
+//! Files sent with a case action, and `GET /cases/{id}/attachments/{aid}[/thumbnail]`.
+//!
+//! Uploads travel inside the action's JSON as `{"filename", "content_base64"}` so that an
+//! action and its photos are one request and one transaction (no half-attached files).
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onemap_spatial::cases::NewAttachment;
+use serde::Deserialize;
+
+use crate::attachment::{self, MAX_BYTES};
+use crate::caller::Caller;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Files one action may carry.
+pub const MAX_FILES: usize = 4;
+/// Room for [`MAX_FILES`] base64-encoded files of [`MAX_BYTES`] and the rest of the action.
+pub const BODY_LIMIT: usize = MAX_FILES * (MAX_BYTES / 3 + 1) * 4 + (1 << 20);
+
+/// One uploaded file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upload {
+    pub filename: String,
+    /// The file's bytes, standard base64 (padding optional).
+    pub content_base64: String,
+}
+
+/// Decodes, checks and converts the uploads (images → compressed copy + thumbnail) off the
+/// async workers; all belong to the step's first history entry.
+pub async fn prepare(uploads: Vec<Upload>) -> Result<Vec<NewAttachment>, Problem> {
+    if uploads.len() > MAX_FILES {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-many-attachments",
+            "Too many attachments",
+        )
+        .detail(format!("{} files; an action takes at most {MAX_FILES}", uploads.len())));
+    }
+    tokio::task::spawn_blocking(move || uploads.iter().map(convert).collect())
+        .await
+        .map_err(|e| Problem::bad_request(format!("attachment processing failed: {e}")))?
+}
+
+fn convert(u: &Upload) -> Result<NewAttachment, Problem> {
+    let bytes = base64(&u.content_base64).ok_or_else(|| {
+        Problem::bad_request(format!("`{}`: content_base64 is not base64", u.filename))
+    })?;
+    let p = attachment::process(&u.filename, &bytes)?;
+    Ok(NewAttachment {
+        entry: 0,
+        filename: p.filename,
+        content_type: p.content_type.into(),
+        size: p.original_size as i64,
+        data: p.stored,
+        thumbnail: p.thumbnail,
+    })
+}
+
+/// Standard base64 (RFC 4648 §4), padding optional, whitespace ignored.
+fn base64(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let digits = digits.strip_suffix(b"==").or_else(|| digits.strip_suffix(b"=")).unwrap_or(&digits);
+    if digits.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(digits.len() / 4 * 3 + 2);
+    for chunk in digits.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+/// `GET /cases/{id}/attachments/{aid}`: the stored copy (a compressed JPEG for images).
+pub async fn file(
+    State(st): State<AppState>,
+    _caller: Caller,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> Result<Response, Problem> {
+    send(&st, id, aid, false).await
+}
+
+/// `GET /cases/{id}/attachments/{aid}/thumbnail`: a JPEG at most 256 pixels across.
+pub async fn thumbnail(
+    State(st): State<AppState>,
+    _caller: Caller,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> Result<Response, Problem> {
+    send(&st, id, aid, true).await
+}
+
+async fn send(st: &AppState, id: i64, aid: i64, thumb: bool) -> Result<Response, Problem> {
+    let missing = || Problem::not_found(format!("case {id} has no attachment {aid}"));
+    let a = super::store(st)
+        .attachment(aid)
+        .await?
+        .filter(|a| a.meta.case_id == id)
+        .ok_or_else(missing)?;
+    let (bytes, ct) = if thumb {
+        let t = a.thumbnail.ok_or_else(|| {
+            Problem::not_found(format!("attachment {aid} ({}) has no thumbnail", a.meta.filename))
+        })?;
+        (t, "image/jpeg".to_string())
+    } else {
+        (a.data, a.meta.content_type)
+    };
+    Ok(([(header::CONTENT_TYPE, ct)], bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64("aGVsbG8").unwrap(), b"hello");
+        assert_eq!(base64("aGVs\nbG8h").unwrap(), b"hello!");
+        assert_eq!(base64("").unwrap(), b"");
+        assert!(base64("a").is_none());
+        assert!(base64("a*==").is_none());
+    }
+}

@@ -1,0 +1,103 @@
+//! `GET /events`: case notifications as server-sent events, read from the durable outbox.
+//!
+//! Each event's SSE `id` is its outbox id, so a client that reconnects with `Last-Event-ID`
+//! (or `?after=`) misses nothing and sees nothing twice. A district or township caller sees
+//! only the events of its own area.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use onemap_spatial::cases::CaseEvent;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::store;
+use crate::caller::Caller;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// How often the outbox is read when this server wrote nothing (writes of other instances).
+pub const POLL: Duration = Duration::from_secs(1);
+/// Events read from the outbox at a time.
+pub const BATCH: i64 = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Start after this event id; default: `Last-Event-ID`, else only new events.
+    after: Option<i64>,
+}
+
+/// An outbox event as clients and webhooks receive it.
+pub fn event_json(e: &CaseEvent) -> Value {
+    let mut v = json!({"id": e.id, "kind": e.kind, "case_id": e.case_id, "queued_at": e.at});
+    if let (Some(o), Some(p)) = (v.as_object_mut(), e.payload.as_object()) {
+        o.extend(p.clone());
+    }
+    v
+}
+
+/// Waits until this server writes a case or [`POLL`] passes.
+pub async fn wait_for_writes(rx: &mut tokio::sync::watch::Receiver<u64>) {
+    let _ = tokio::time::timeout(POLL, rx.changed()).await;
+}
+
+/// `GET /events`: one SSE event per outbox event, `event:` its kind (`case.created`,
+/// `case.action`, `case.deadline`, `case.reminder`), `data:` the JSON of [`event_json`].
+pub async fn events(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let cursor = match q.after.or(resume) {
+        Some(c) => c,
+        None => store(&st).last_event_id().await?,
+    };
+    let rx = st.cases.written.subscribe();
+    let pending: Vec<CaseEvent> = Vec::new();
+    let stream = futures_util::stream::unfold(
+        (st, caller, cursor, rx, pending),
+        |(st, caller, mut cursor, mut rx, mut pending)| async move {
+            loop {
+                if let Some(e) = pending.pop() {
+                    let sse = Event::default()
+                        .id(e.id.to_string())
+                        .event(e.kind.clone())
+                        .json_data(event_json(&e))
+                        .unwrap_or_default();
+                    return Some((Ok(sse), (st, caller, cursor, rx, pending)));
+                }
+                match store(&st).events_after(cursor, BATCH).await {
+                    Ok(batch) if !batch.is_empty() => {
+                        cursor = batch.last().map_or(cursor, |e| e.id);
+                        // Popped from the end: keep them newest first.
+                        pending = batch.into_iter().rev().filter(|e| visible(&caller, e)).collect();
+                    }
+                    Ok(_) => wait_for_writes(&mut rx).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the case outbox");
+                        wait_for_writes(&mut rx).await;
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// City-wide callers see everything; others the events of their district (and township).
+fn visible(caller: &Caller, e: &CaseEvent) -> bool {
+    let field = |k: &str| e.payload.get(k).and_then(Value::as_str);
+    let district = caller.district.as_deref().is_none_or(|d| field("district_code") == Some(d));
+    let township = caller.township.as_deref().is_none_or(|t| field("township_code") == Some(t));
+    district && township
+}

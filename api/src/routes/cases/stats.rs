@@ -1,0 +1,45 @@
+//! `GET /cases/stats?by=district|township|state|workflow`: counts for dashboards.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use onemap_spatial::cases::Dimension;
+use serde_json::{Value, json};
+
+use super::read::{FilterQuery, parse};
+use super::store;
+use crate::caller::Caller;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Cases matching the `GET /cases` filters, grouped: `{"by", "groups": [{"key", "total",
+/// "overdue"}], "total", "overdue"}`; groups in key order, `key` null for cases without a
+/// township.
+pub async fn stats(
+    State(st): State<AppState>,
+    _caller: Caller,
+    raw: Result<Query<FilterQuery>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let q = parse(raw)?;
+    let by = q.by.as_deref().unwrap_or("state");
+    let dim = match by {
+        "district" => Dimension::District,
+        "township" => Dimension::Township,
+        "state" => Dimension::State,
+        "workflow" => Dimension::Workflow,
+        _ => {
+            return Err(Problem::bad_request(format!(
+                "by `{by}`: expected district, township, state or workflow"
+            )));
+        }
+    };
+    let groups = store(&st).count_by(dim, &q.filter()?).await?;
+    let (total, overdue) = groups
+        .iter()
+        .fold((0, 0), |(t, o), g| (t + g.total, o + g.overdue));
+    let groups: Vec<Value> = groups
+        .iter()
+        .map(|g| json!({"key": g.key, "total": g.total, "overdue": g.overdue}))
+        .collect();
+    Ok(Json(json!({"by": by, "groups": groups, "total": total, "overdue": overdue})))
+}

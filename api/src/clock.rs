@@ -43,6 +43,11 @@ struct FakeInner {
 }
 
 impl FakeClock {
+    /// A clock standing at an RFC 3339 time (panics on a malformed one: a test's mistake).
+    pub fn at(rfc3339: &str) -> FakeClock {
+        FakeClock::new(parse(rfc3339))
+    }
+
     pub fn new(at: DateTime<Utc>) -> FakeClock {
         FakeClock(Arc::new(FakeInner {
             now: Mutex::new(at),
@@ -61,9 +66,20 @@ impl FakeClock {
         self.0.moved.notify_one();
     }
 
-    pub fn advance(&self, by: Duration) {
-        self.set(self.now() + by);
+    /// Moves to an RFC 3339 time, such as a deadline read from a case.
+    pub fn move_to(&self, rfc3339: &str) {
+        self.set(parse(rfc3339));
     }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        self.set(self.now() + Duration::from_std(by).expect("a sane duration"));
+    }
+}
+
+fn parse(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap_or_else(|e| panic!("`{rfc3339}`: {e}"))
+        .with_timezone(&Utc)
 }
 
 impl Clock for FakeClock {
@@ -82,13 +98,13 @@ mod tests {
 
     #[test]
     fn a_fake_clock_is_shared_by_its_clones_and_moves_forward_only() {
-        let t0 = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00")
-            .unwrap()
-            .with_timezone(&Utc);
-        let a = FakeClock::new(t0);
+        let a = FakeClock::at("2026-03-02T09:00:00+08:00");
+        let t0 = a.now();
         let b = a.clone();
-        a.advance(Duration::hours(2));
+        a.advance(std::time::Duration::from_secs(7200));
         assert_eq!(b.now(), t0 + Duration::hours(2));
+        b.move_to("2026-03-02T12:00:00+08:00");
+        assert_eq!(a.now(), t0 + Duration::hours(3));
         let back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.set(t0)));
         assert!(back.is_err());
     }

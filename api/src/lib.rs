@@ -5,13 +5,16 @@
 pub mod attachment;
 pub mod body;
 pub mod caller;
+pub mod clock;
 pub mod config;
 pub mod coords;
 pub mod jobs;
 pub mod problem;
 mod routes;
+mod scheduler;
 pub mod seed;
 pub mod state;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -111,6 +114,22 @@ const CHANGE_LOG_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// On PostGIS the server also follows the changes other instances commit to the same
 /// database, from the log position taken before loading, so nothing falls in between.
 pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
+    start_with_clock(cfg, Arc::new(clock::SystemClock)).await
+}
+
+/// [`start`] with case timers measured against `clock` (tests pass a
+/// [`clock::FakeClock`] and move it instead of waiting).
+pub async fn start_with_clock(
+    cfg: &ServeConfig,
+    clock: Arc<dyn clock::Clock>,
+) -> anyhow::Result<Server> {
+    // Definitions and settings first: a bad workflow file stops the server before it opens anything.
+    let workflows = routes::cases::load_registry(&cfg.workflows_dir())?;
+    let cases = Arc::new(routes::cases::Cases::new(
+        workflows,
+        clock,
+        cfg.case_settings()?,
+    ));
     let registry = layers(cfg)?;
     let mut background = Vec::new();
     let catalog = match &cfg.database_url {
@@ -148,10 +167,13 @@ pub async fn start(cfg: &ServeConfig) -> anyhow::Result<Server> {
         coords,
         geocoder,
         jobs: Default::default(),
+        cases,
         max_import_bytes: (cfg.max_import_mb as u64) << 20,
         static_dir: cfg.static_dir.clone(),
         public_url: cfg.public_url.clone(),
     };
+    background.push(scheduler::spawn(state.clone()));
+    background.extend(webhooks::spawn(state.clone()));
     let app = routes::router(state.clone(), cfg.max_body_mb << 20);
     let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
     let addr = listener.local_addr()?;

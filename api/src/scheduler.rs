@@ -49,7 +49,7 @@ pub fn spawn(st: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// Fires everything due now; returns how many cases were written.
-pub async fn tick(st: &AppState) -> Result<usize, CaseError> {
+pub async fn tick(st: &AppState) -> anyhow::Result<usize> {
     let now = st.cases.clock.now();
     let due = store(st).due_cases(now, BATCH).await?;
     let mut written = 0;
@@ -67,14 +67,13 @@ pub async fn tick(st: &AppState) -> Result<usize, CaseError> {
 }
 
 /// Fires the due timers of one case; false when there was nothing left to fire.
-async fn fire(st: &AppState, mut case: Case, now: DateTime<Utc>) -> Result<bool, CaseError> {
+async fn fire(st: &AppState, mut case: Case, now: DateTime<Utc>) -> anyhow::Result<bool> {
     for _ in 0..RETRIES {
         let Some(engine) = st.cases.registry.engine(&case.workflow) else {
             tracing::warn!(case = case.id, workflow = %case.workflow, "timer of an undefined workflow");
             return Ok(false);
         };
-        let state = engine_state(&case)
-            .map_err(|p| CaseError::Store(onemap_spatial::StoreError::Other(p.to_json().to_string())))?;
+        let state = engine_state(&case).map_err(|p| anyhow::anyhow!("{}", p.to_json()))?;
         let steps = engine.fire_due(&state, now);
         if steps.is_empty() {
             return Ok(false);
@@ -88,7 +87,7 @@ async fn fire(st: &AppState, mut case: Case, now: DateTime<Utc>) -> Result<bool,
                 };
                 case = fresh.case;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(false)

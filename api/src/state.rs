@@ -10,6 +10,7 @@ use onemap_tiles::TileCache;
 
 use crate::coords::Coords;
 use crate::jobs::Jobs;
+use crate::routes::cases::Cases;
 
 /// Shared server state: the catalog (store + index), the tile cache, and settings.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub geocoder: Arc<Geocoder>,
     /// Background work (large imports) and its progress.
     pub jobs: Arc<Jobs>,
+    /// Case workflows: definitions, the clock their timers run on, notifier settings.
+    pub cases: Arc<Cases>,
     /// Largest import file, in bytes.
     pub max_import_bytes: u64,
     /// Where the viewer's files are (index.html, app.js, vendor/).

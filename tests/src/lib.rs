@@ -285,3 +285,64 @@ pub async fn assert_problem(r: reqwest::Response, status: u16) -> Value {
     );
     body
 }
+
+/// Case workflow helpers: servers on an injected clock, restarts over the same data.
+impl TestServer {
+    /// A server over `dir` whose case timers run on `clock`.
+    pub async fn with_clock(
+        cfg: ServeConfig,
+        dir: tempfile::TempDir,
+        clock: onemap_api::clock::FakeClock,
+    ) -> Self {
+        let server = onemap_api::start_with_clock(&cfg, std::sync::Arc::new(clock))
+            .await
+            .expect("server starts");
+        Self {
+            base: format!("http://{}", server.addr),
+            client: reqwest::Client::builder()
+                .no_gzip()
+                .build()
+                .expect("client"),
+            server,
+            dir,
+        }
+    }
+
+    /// Replaces this server by a new one on the same data (directory or database), as a
+    /// restart does; `cfg` must point at the same data. The new server runs on `clock`: give
+    /// it a clock of its own set later than the old one's to model time passing while down
+    /// (the old server, frozen on its clock, has nothing more to fire before it stops).
+    pub async fn restart(&mut self, cfg: &ServeConfig, clock: onemap_api::clock::FakeClock) {
+        self.server.handle.abort();
+        let server = onemap_api::start_with_clock(cfg, std::sync::Arc::new(clock))
+            .await
+            .expect("server restarts");
+        self.base = format!("http://{}", server.addr);
+        // The old server's background tasks (scheduler, notifiers) stop as it drops here.
+        self.server = server;
+    }
+
+    /// A request with the development caller headers (`X-Onemap-User`, `-Role`, `-Level`,
+    /// `-District`, `-Township`; empty values are left out).
+    pub fn as_caller(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: [&str; 5],
+    ) -> reqwest::RequestBuilder {
+        let names = [
+            "x-onemap-user",
+            "x-onemap-role",
+            "x-onemap-level",
+            "x-onemap-district",
+            "x-onemap-township",
+        ];
+        names
+            .iter()
+            .zip(who)
+            .filter(|(_, v)| !v.is_empty())
+            .fold(self.client.request(method, self.url(path)), |r, (n, v)| {
+                r.header(*n, v)
+            })
+    }
+}

@@ -262,6 +262,8 @@ async fn csv_round_trips_ids_lists_footprints_and_awkward_text(b: Backend) {
             "area_m2",
             "source",
             "found_on",
+            "geocode_level",
+            "geocode_confidence",
             "footprint_wkt"
         ]
     );

@@ -344,6 +344,40 @@ async fn noisy_addresses_resolve_near_their_house(b: Backend) {
     let (_, v) = get(&s, "/geocode", &[("address", &added)]).await;
     assert_eq!(v["candidates"][0]["level"], "house", "{v}");
     assert_eq!(v["candidates"][0]["feature"]["id"], created["id"]);
+
+    // So does an agency's address base imported as CSV; its invalid row is reported, not stored.
+    let imported = format!("上海市{}{}99998号", h.district, h.road);
+    let (tc, [x, y]) = (p["township_code"].as_str().unwrap(), h.point);
+    let csv = format!(
+        "address_code,road,number,district_code,township_code,standard_address,lon,lat\n\
+         {district_code}A9999998,{},99998,{district_code},{tc},{imported},{},{y}\n\
+         {district_code}A9999997,{},,{district_code},{tc},no number,{x},{y}\n",
+        h.road,
+        x + 0.002,
+        h.road
+    );
+    let r = s
+        .client
+        .post(s.url("/collections/gazetteer_addresses/import?format=csv&mode=commit&on_error=skip"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let report: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{report}");
+    assert_eq!(report["created_total"], 1, "{report}");
+    assert_eq!(report["errors"][0]["column"], "number", "{report}");
+    let (_, v) = get(&s, "/geocode", &[("address", &imported)]).await;
+    assert_eq!(v["candidates"][0]["level"], "house", "{v}");
+    let (_, r) = get(
+        &s,
+        "/reverse",
+        &[("x", &(x + 0.002).to_string()), ("y", &y.to_string())],
+    )
+    .await;
+    assert_eq!(r["formatted"], imported.as_str(), "{r}");
 }
 
 async fn fused_answer_equals_coord_convert_and_batches_agree(b: Backend) {

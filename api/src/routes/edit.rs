@@ -14,8 +14,8 @@ use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_geojson, parse_crs};
 use crate::problem::Problem;
-use crate::routes::dedup;
 use crate::routes::items::{content_crs, crs_param, etag, output_crs, parse_id};
+use crate::routes::{dedup, geofill};
 use crate::state::AppState;
 
 /// How often a PATCH without `If-Match` re-reads and re-merges after losing a race.
@@ -96,22 +96,24 @@ pub(crate) fn input_crs(
     Ok(crs)
 }
 
-/// The response to a write, in the CRS the client wrote in, with an optional foreign member
-/// (such as the duplicate check's outcome).
+/// The response to a write, in the CRS the client wrote in, with foreign members (such as the
+/// duplicate check's outcome or how the point was geocoded).
 fn written(
     st: &AppState,
     status: StatusCode,
     f: &Feature,
     location: Option<String>,
     crs: Crs,
-    extra: Option<(&str, Value)>,
+    extra: Vec<(&str, Value)>,
 ) -> Result<Response, Problem> {
     let mut body = feature_json(f);
     if let Some(t) = output_crs(st, crs)? {
         convert_geojson(&t, &mut body)?;
     }
-    if let (Some((k, v)), Some(o)) = (extra, body.as_object_mut()) {
-        o.insert(k.to_string(), v);
+    if let Some(o) = body.as_object_mut() {
+        for (k, v) in extra {
+            o.insert(k.to_string(), v);
+        }
     }
     let mut r = (status, body.to_string()).into_response();
     let h = r.headers_mut();
@@ -139,9 +141,10 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let l = st.catalog.layer(&layer)?;
     let crs = input_crs(&st, &query, &mut body)?;
+    let params = query.map(|q| q.0).unwrap_or_default();
+    let geocoded = geocode_missing_point(&st, &l.def, &params, &mut body).await?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
-    let params = query.map(|q| q.0).unwrap_or_default();
     let dedup = dedup::on_create(&st, l, &params, &draft)?;
     let f = st.catalog.create(&layer, vec![draft]).await?.remove(0);
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id = f.id, "create");
@@ -150,7 +153,11 @@ pub async fn create(
         st.base_url(&headers),
         f.id
     );
-    let extra = dedup.map(|o| ("dedup", serde_json::to_value(o).unwrap_or_default()));
+    let extra = dedup
+        .map(|o| ("dedup", serde_json::to_value(o).unwrap_or_default()))
+        .into_iter()
+        .chain(geocoded)
+        .collect();
     written(&st, StatusCode::CREATED, &f, Some(loc), crs, extra)
 }
 
@@ -168,11 +175,36 @@ pub async fn replace(
     let l = st.catalog.layer(&layer)?;
     st.catalog.fetch(&layer, id).await?;
     let crs = input_crs(&st, &query, &mut body)?;
+    let params = query.map(|q| q.0).unwrap_or_default();
+    let geocoded = geocode_missing_point(&st, &l.def, &params, &mut body).await?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
     let f = st.catalog.replace(&layer, id, expected, draft).await?;
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "replace");
-    written(&st, StatusCode::OK, &f, None, crs, None)
+    written(
+        &st,
+        StatusCode::OK,
+        &f,
+        None,
+        crs,
+        geocoded.into_iter().collect(),
+    )
+}
+
+/// With `geocode=true`, fills a missing geometry from the `address` property (see
+/// [`geofill`]); the `geocoded` member to answer with.
+async fn geocode_missing_point(
+    st: &AppState,
+    def: &LayerDef,
+    params: &[(String, String)],
+    body: &mut Value,
+) -> Result<Option<(&'static str, Value)>, Problem> {
+    if !geofill::wanted(params)? {
+        return Ok(None);
+    }
+    let gz = geofill::gazetteer(st).await?;
+    Ok(geofill::fill_feature(&gz, def, body)?
+        .map(|f| ("geocoded", serde_json::to_value(f).unwrap_or_default())))
 }
 
 /// RFC 7396 on the properties: `null` removes a member, any other value replaces it
@@ -201,6 +233,12 @@ pub async fn patch(
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
     let crs = input_crs(&st, &query, &mut body)?;
+    let params = query.map(|q| q.0).unwrap_or_default();
+    // With geocode=true, a new address without a new geometry moves the point to it.
+    let gz = match geofill::wanted(&params)? {
+        true => Some(geofill::gazetteer(&st).await?),
+        false => None,
+    };
     let obj = body.as_object().ok_or_else(|| {
         Problem::invalid(vec![Issue::new("", "a merge patch must be a JSON object")])
     })?;
@@ -228,9 +266,21 @@ pub async fn patch(
         }
         let mut props = properties_json(&cur);
         merge_patch(&mut props, &patch_props);
-        let cur_geom = geometry_json(cur.geometry.as_ref());
-        let geometry = obj.get("geometry").unwrap_or(&cur_geom);
-        let draft = validate(&l.def, Some(geometry), &props)?;
+        let mut geometry = obj
+            .get("geometry")
+            .cloned()
+            .unwrap_or_else(|| geometry_json(cur.geometry.as_ref()));
+        let mut geocoded = Vec::new();
+        if let Some(gz) = &gz
+            && patch_props.contains_key("address")
+            && !obj.contains_key("geometry")
+        {
+            let mut moved = Some(Value::Null);
+            let f = geofill::fill(gz, &l.def, &mut moved, &mut props).map_err(geofill::failed)?;
+            geometry = moved.unwrap_or(geometry);
+            geocoded.extend(f.map(|f| ("geocoded", serde_json::to_value(f).unwrap_or_default())));
+        }
+        let draft = validate(&l.def, Some(&geometry), &props)?;
         match st
             .catalog
             .replace(&layer, id, Some(cur.version), draft)
@@ -238,7 +288,7 @@ pub async fn patch(
         {
             Ok(f) => {
                 tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, id, version = f.version, "patch");
-                return written(&st, StatusCode::OK, &f, None, crs, None);
+                return written(&st, StatusCode::OK, &f, None, crs, geocoded);
             }
             // Someone else wrote in between: merge again onto their version,
             // unless the client pinned a version.

@@ -58,12 +58,12 @@ pub fn geocoder(cfg: &ServeConfig, catalog: &Catalog, coords: &Coords) -> anyhow
     let mut providers: Vec<Box<dyn GeocodeProvider>> = Vec::new();
     if let Some(k) = p.amap.as_ref().filter(|k| !k.key.is_empty()) {
         providers.push(Box::new(
-            AMap::new(settings(k, "https://restapi.amap.com")).map_err(anyhow::Error::msg)?,
+            AMap::new(settings(k, AMap::DEFAULT_URL)).map_err(anyhow::Error::msg)?,
         ));
     }
     if let Some(k) = p.baidu.as_ref().filter(|k| !k.key.is_empty()) {
         providers.push(Box::new(
-            Baidu::new(settings(k, "https://api.map.baidu.com")).map_err(anyhow::Error::msg)?,
+            Baidu::new(settings(k, Baidu::DEFAULT_URL)).map_err(anyhow::Error::msg)?,
         ));
     }
     let plane = |from, to| {
@@ -157,10 +157,16 @@ async fn gazetteer(st: &AppState) -> Result<Arc<Gazetteer>, Problem> {
     blocking(move || st.geocoder.gazetteer(&st.catalog)).await
 }
 
+/// Runs CPU-bound geocoding on the blocking pool; a panic there is a bug, answered as a 500.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Problem::bad_request(format!("geocoding failed: {e}")))
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!(error = %e, "geocoding task failed");
+        Problem::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "geocoder-failed",
+            "Geocoding failed",
+        )
+    })
 }
 
 /// A candidate with its point as `x`, `y` in `t.to()`.

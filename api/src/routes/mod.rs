@@ -1,10 +1,12 @@
 //! The HTTP surface, one module per resource.
 
+pub(crate) mod cases;
 mod coord;
 mod dedup;
 mod edit;
 mod export;
 pub(crate) mod geocode;
+mod geofill;
 mod health;
 mod import;
 mod items;
@@ -48,6 +50,35 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .delete(edit::delete),
         )
         .route("/collections/{layer}/dedup", post(dedup::dedup))
+        .route(
+            "/collections/{layer}/items/{id}/cases",
+            get(cases::read::of_feature),
+        )
+        .route("/workflows", get(cases::workflows::list))
+        .route("/workflows/{id}", get(cases::workflows::one))
+        .route(
+            "/cases",
+            get(cases::read::list)
+                .post(cases::create::create)
+                .layer(DefaultBodyLimit::max(cases::attachments::BODY_LIMIT)),
+        )
+        .route("/cases/stats", get(cases::stats::stats))
+        .route("/cases/tiles/{z}/{x}/{y}", get(cases::tiles::tile))
+        .route("/cases/{id}", get(cases::read::one))
+        .route(
+            "/cases/{id}/actions/{action}",
+            post(cases::actions::act).layer(DefaultBodyLimit::max(cases::attachments::BODY_LIMIT)),
+        )
+        .route(
+            "/cases/{id}/attachments/{aid}",
+            get(cases::attachments::file),
+        )
+        .route(
+            "/cases/{id}/attachments/{aid}/thumbnail",
+            get(cases::attachments::thumbnail),
+        )
+        .route("/events", get(cases::events::events))
+        .route("/events/{id}/deliveries", get(cases::events::deliveries))
         // Streams to a temporary file up to `max_import_bytes` (checked by the handler).
         .route(
             "/collections/{layer}/import",

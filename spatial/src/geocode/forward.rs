@@ -45,6 +45,8 @@ const EDIT_PENALTY: f64 = 0.12;
 const CONTRADICTION_FACTOR: f64 = 0.8;
 /// Factor for a written building (号楼) the gazetteer does not know at that number.
 const MISSING_BUILDING_FACTOR: f64 = 0.9;
+/// Factor for each of several equally good best answers.
+const AMBIGUITY_FACTOR: f64 = 0.75;
 /// Two candidates closer than this (metres, roughly) at the same level are one.
 const SAME_PLACE_DEG: f64 = 1e-5;
 
@@ -115,24 +117,39 @@ fn district_in_road(gz: &Gazetteer, p: &ParsedAddress) -> Option<ParsedAddress> 
     })
 }
 
-/// Sorts best first (confidence, then precision), merges repeats, keeps `limit`.
+/// Sorts best first (confidence, then precision), merges repeats, marks a tie at the top as
+/// ambiguous (several roads or districts fit equally well, and picking one is a guess), keeps
+/// `limit`.
 fn rank(out: &mut Vec<Candidate>, limit: usize) {
     out.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
             .then(a.level.cmp(&b.level))
     });
-    let mut kept: Vec<Candidate> = Vec::with_capacity(out.len().min(limit));
+    let mut kept: Vec<Candidate> = Vec::with_capacity(out.len());
     for c in out.drain(..) {
         let same = |k: &Candidate| {
             k.level == c.level
                 && (k.lon - c.lon).abs() < SAME_PLACE_DEG
                 && (k.lat - c.lat).abs() < SAME_PLACE_DEG
         };
-        if kept.len() < limit && !kept.iter().any(same) {
+        if !kept.iter().any(same) {
             kept.push(c);
         }
     }
+    let best = kept.first().map(|c| (c.confidence, c.level));
+    let tied = kept
+        .iter()
+        .take_while(|c| Some((c.confidence, c.level)) == best)
+        .count();
+    if tied > 1 {
+        for c in &mut kept[..tied] {
+            c.confidence *= AMBIGUITY_FACTOR;
+            c.warnings
+                .push(format!("ambiguous: one of {tied} equally good matches"));
+        }
+    }
+    kept.truncate(limit);
     *out = kept;
 }
 
@@ -500,6 +517,27 @@ mod tests {
         assert!(c.confidence < 0.8, "{}", c.confidence);
         p.road = Some("完全没有路".into());
         assert!(candidates(&gz, &p, 5).is_empty());
+    }
+
+    #[test]
+    fn equally_good_answers_are_flagged_ambiguous() {
+        let gz = fixture::gazetteer();
+        // one answer alone is not ambiguous; the same answer also 1 km away is
+        let cs = candidates(&gz, &on_road(Some(33)), 5);
+        assert!(cs[0].warnings.is_empty());
+        let mut twice = cs.clone();
+        twice.extend(cs.iter().cloned().map(|mut c| {
+            c.lon += 0.01;
+            c
+        }));
+        rank(&mut twice, 1);
+        assert_eq!(twice.len(), 1);
+        assert_eq!(twice[0].confidence, AMBIGUITY_FACTOR);
+        assert!(
+            twice[0].warnings[0].contains("one of 2"),
+            "{:?}",
+            twice[0].warnings
+        );
     }
 
     #[test]

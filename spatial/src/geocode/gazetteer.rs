@@ -210,12 +210,12 @@ fn polygons(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
 }
 
 /// The lookup form of a name: the parser's normalisation, so gazetteer and input agree.
-pub fn name_key(s: &str) -> String {
+fn name_key(s: &str) -> String {
     normalize(s)
 }
 
 /// A building as a key: `3号楼`, `3幢`, `3栋` and `3` are the same building.
-pub fn building_key(s: &str) -> String {
+fn building_key(s: &str) -> String {
     let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
     if digits.is_empty() {
         name_key(s)

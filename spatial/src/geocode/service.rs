@@ -109,11 +109,6 @@ impl Geocoder {
         self.live.current(catalog)
     }
 
-    /// Names of the configured providers.
-    pub fn providers(&self) -> impl Iterator<Item = &str> {
-        self.providers.iter().map(|p| p.name())
-    }
-
     /// Adds the providers' answers to a local answer: appended after the local candidates, with
     /// their `source`, unless within 30 m of one; a failing provider is noted, not fatal.
     pub async fn ask_upstream(&self, gz: &Gazetteer, fwd: &mut Forward, when: AskUpstream) {

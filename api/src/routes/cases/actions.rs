@@ -5,7 +5,8 @@
 //! (to a timer or another officer) re-reads the case and decides again, a few times.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use bytes::Bytes;
 use onemap_spatial::cases::CaseError;
 use onemap_spatial::workflow::{ActionError, ActionRequest};
@@ -13,7 +14,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::attachments::{Upload, prepare};
-use super::{action_problem, actor, conflict, engine_state, full_view, load, step_of, store};
+use super::{
+    PathOf, action_problem, actor, conflict, engine_state, full_view, load, step_of, store,
+};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -38,9 +41,12 @@ struct ActionBody {
 pub async fn act(
     State(st): State<AppState>,
     caller: Caller,
-    Path((id, action)): Path<(i64, String)>,
-    body: Bytes,
+    PathOf((id, action)): PathOf<(i64, String)>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, Problem> {
+    let body = body.map_err(|e| {
+        Problem::new(e.status(), "body-unreadable", "Unreadable body").detail(e.body_text())
+    })?;
     let body: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {

@@ -3,7 +3,7 @@
 //! Uploads travel inside the action's JSON as `{"filename", "content_base64"}` so that an
 //! action and its photos are one request and one transaction (no half-attached files).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_spatial::cases::NewAttachment;
@@ -37,7 +37,10 @@ pub async fn prepare(uploads: Vec<Upload>) -> Result<Vec<NewAttachment>, Problem
             "too-many-attachments",
             "Too many attachments",
         )
-        .detail(format!("{} files; an action takes at most {MAX_FILES}", uploads.len())));
+        .detail(format!(
+            "{} files; an action takes at most {MAX_FILES}",
+            uploads.len()
+        )));
     }
     tokio::task::spawn_blocking(move || uploads.iter().map(convert).collect())
         .await
@@ -71,11 +74,11 @@ fn base64(text: &str) -> Option<Vec<u8>> {
             _ => return None,
         } as u32)
     };
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let digits = digits.strip_suffix(b"==").or_else(|| digits.strip_suffix(b"=")).unwrap_or(&digits);
+    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let digits = digits
+        .strip_suffix(b"==")
+        .or_else(|| digits.strip_suffix(b"="))
+        .unwrap_or(&digits);
     if digits.len() % 4 == 1 {
         return None;
     }
@@ -94,7 +97,7 @@ fn base64(text: &str) -> Option<Vec<u8>> {
 pub async fn file(
     State(st): State<AppState>,
     _caller: Caller,
-    Path((id, aid)): Path<(i64, i64)>,
+    super::PathOf((id, aid)): super::PathOf<(i64, i64)>,
 ) -> Result<Response, Problem> {
     send(&st, id, aid, false).await
 }
@@ -103,7 +106,7 @@ pub async fn file(
 pub async fn thumbnail(
     State(st): State<AppState>,
     _caller: Caller,
-    Path((id, aid)): Path<(i64, i64)>,
+    super::PathOf((id, aid)): super::PathOf<(i64, i64)>,
 ) -> Result<Response, Problem> {
     send(&st, id, aid, true).await
 }
@@ -117,7 +120,10 @@ async fn send(st: &AppState, id: i64, aid: i64, thumb: bool) -> Result<Response,
         .ok_or_else(missing)?;
     let (bytes, ct) = if thumb {
         let t = a.thumbnail.ok_or_else(|| {
-            Problem::not_found(format!("attachment {aid} ({}) has no thumbnail", a.meta.filename))
+            Problem::not_found(format!(
+                "attachment {aid} ({}) has no thumbnail",
+                a.meta.filename
+            ))
         })?;
         (t, "image/jpeg".to_string())
     } else {

@@ -65,8 +65,8 @@ pub async fn create(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, Problem> {
-    let body: CreateBody = serde_json::from_value(body)
-        .map_err(|e| Problem::bad_request(format!("case: {e}")))?;
+    let body: CreateBody =
+        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("case: {e}")))?;
     let cases = &st.cases;
     let engine = cases
         .registry
@@ -79,8 +79,8 @@ pub async fn create(
         }
         (None, Some(n)) => {
             let def = &st.catalog.layer(&n.collection)?.def;
-            let draft =
-                validate_feature(def, Some(&n.geometry), &n.properties).map_err(Problem::invalid)?;
+            let draft = validate_feature(def, Some(&n.geometry), &n.properties)
+                .map_err(Problem::invalid)?;
             let (props, at) = (draft.properties.clone(), point(draft.geometry.as_ref()));
             (Some(draft), props, at)
         }
@@ -108,7 +108,10 @@ pub async fn create(
         Level::District
     });
     let me = actor(&caller);
-    let action = body.action.clone().unwrap_or_else(|| default_action(cases, &body.workflow, &me.role));
+    let action = body
+        .action
+        .clone()
+        .unwrap_or_else(|| default_action(cases, &body.workflow, &me.role));
     let files = prepare(body.attachments).await?;
     let req = ActionRequest {
         action,
@@ -135,7 +138,10 @@ pub async fn create(
     };
     let id = match (draft, &body.new_feature) {
         (Some(draft), Some(n)) => {
-            st.catalog.create_with_case(&n.collection, draft, stored).await?.1
+            st.catalog
+                .create_with_case(&n.collection, draft, stored)
+                .await?
+                .1
         }
         _ => store(&st).create_case(stored).await?,
     };
@@ -143,13 +149,21 @@ pub async fn create(
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, case = id, workflow = %body.workflow, "case created");
     let view = full_view(&load(&st, id).await?, cases, &caller);
     let loc = format!("{}/cases/{id}", st.base_url(&headers));
-    Ok((StatusCode::CREATED, [(header::LOCATION, loc)], axum::Json(view)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, loc)],
+        axum::Json(view),
+    )
+        .into_response())
 }
 
 /// The first creating action open to `role`, else the first creating action (whose refusal
 /// then names the roles it is open to).
 fn default_action(cases: &Cases, workflow: &str, role: &str) -> String {
-    let def = cases.registry.workflow(workflow).expect("the engine exists");
+    let def = cases
+        .registry
+        .workflow(workflow)
+        .expect("the engine exists");
     let creating = || def.actions.iter().filter(|a| a.creates());
     creating()
         .find(|a| a.roles.iter().any(|r| r == role))

@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -15,7 +15,7 @@ use onemap_spatial::cases::CaseEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::store;
+use super::{PathOf, QueryOf, store};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -52,7 +52,7 @@ pub async fn events(
     State(st): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(q): Query<EventsQuery>,
+    QueryOf(q): QueryOf<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     let resume = headers
         .get("last-event-id")
@@ -80,7 +80,11 @@ pub async fn events(
                     Ok(batch) if !batch.is_empty() => {
                         cursor = batch.last().map_or(cursor, |e| e.id);
                         // Popped from the end: keep them newest first.
-                        pending = batch.into_iter().rev().filter(|e| visible(&caller, e)).collect();
+                        pending = batch
+                            .into_iter()
+                            .rev()
+                            .filter(|e| visible(&caller, e))
+                            .collect();
                     }
                     Ok(_) => wait_for_writes(&mut rx).await,
                     Err(e) => {
@@ -97,7 +101,31 @@ pub async fn events(
 /// City-wide callers see everything; others the events of their district (and township).
 fn visible(caller: &Caller, e: &CaseEvent) -> bool {
     let field = |k: &str| e.payload.get(k).and_then(Value::as_str);
-    let district = caller.district.as_deref().is_none_or(|d| field("district_code") == Some(d));
-    let township = caller.township.as_deref().is_none_or(|t| field("township_code") == Some(t));
+    let district = caller
+        .district
+        .as_deref()
+        .is_none_or(|d| field("district_code") == Some(d));
+    let township = caller
+        .township
+        .as_deref()
+        .is_none_or(|t| field("township_code") == Some(t));
     district && township
+}
+
+/// `GET /events/{id}/deliveries`: the webhook delivery attempts of an event, in order:
+/// `[{"url", "attempt", "status_code", "error", "at", "delivered"}]`.
+pub async fn deliveries(
+    State(st): State<AppState>,
+    _caller: Caller,
+    PathOf(id): PathOf<i64>,
+) -> Result<axum::Json<Value>, Problem> {
+    let log = store(&st).deliveries(id).await?;
+    Ok(axum::Json(Value::Array(
+        log.iter()
+            .map(|d| {
+                json!({"url": d.url, "attempt": d.attempt, "status_code": d.status_code,
+                    "error": d.error, "at": d.at, "delivered": d.delivered})
+            })
+            .collect(),
+    )))
 }

@@ -1,14 +1,13 @@
 //! `GET /cases/{id}`, `GET /cases?…` and `GET /collections/{layer}/items/{id}/cases`.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use geo::Rect;
 use onemap_spatial::cases::{CaseFilter, FeatureRef};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{full_view, load, store, summary};
+use super::{PathOf, QueryOf, full_view, load, store, summary};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -61,18 +60,12 @@ fn bbox(s: &str) -> Result<Rect<f64>, Problem> {
     }
 }
 
-/// Parses the query string with every mistake a 400.
-pub fn parse(raw: Result<Query<FilterQuery>, QueryRejection>) -> Result<FilterQuery, Problem> {
-    raw.map(|q| q.0)
-        .map_err(|e| Problem::bad_request(e.body_text()))
-}
-
 /// `GET /cases/{id}`: the case with its full history, attachments, deadlines and the actions
 /// the caller may take now.
 pub async fn one(
     State(st): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    PathOf(id): PathOf<i64>,
 ) -> Result<Json<Value>, Problem> {
     Ok(Json(full_view(&load(&st, id).await?, &st.cases, &caller)))
 }
@@ -82,9 +75,8 @@ pub async fn one(
 pub async fn list(
     State(st): State<AppState>,
     _caller: Caller,
-    raw: Result<Query<FilterQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let q = parse(raw)?;
     if q.by.is_some() {
         return Err(Problem::bad_request("`by` belongs to /cases/stats"));
     }
@@ -95,11 +87,10 @@ pub async fn list(
 pub async fn of_feature(
     State(st): State<AppState>,
     _caller: Caller,
-    Path((layer, id)): Path<(String, i64)>,
-    raw: Result<Query<FilterQuery>, QueryRejection>,
+    PathOf((layer, id)): PathOf<(String, i64)>,
+    QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
     st.catalog.layer(&layer)?;
-    let q = parse(raw)?;
     let filter = CaseFilter {
         feature: Some(FeatureRef {
             collection: layer,
@@ -125,5 +116,7 @@ async fn page(
     }
     let found = store(st).list_cases(filter, limit, offset).await?;
     let cases: Vec<Value> = found.iter().map(|c| summary(c, &st.cases)).collect();
-    Ok(Json(json!({"cases": cases, "limit": limit, "offset": offset})))
+    Ok(Json(
+        json!({"cases": cases, "limit": limit, "offset": offset}),
+    ))
 }

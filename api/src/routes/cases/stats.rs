@@ -1,13 +1,12 @@
 //! `GET /cases/stats?by=district|township|state|workflow`: counts for dashboards.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use onemap_spatial::cases::Dimension;
 use serde_json::{Value, json};
 
-use super::read::{FilterQuery, parse};
-use super::store;
+use super::read::FilterQuery;
+use super::{QueryOf, store};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -18,9 +17,8 @@ use crate::state::AppState;
 pub async fn stats(
     State(st): State<AppState>,
     _caller: Caller,
-    raw: Result<Query<FilterQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let q = parse(raw)?;
     let by = q.by.as_deref().unwrap_or("state");
     let dim = match by {
         "district" => Dimension::District,
@@ -41,5 +39,7 @@ pub async fn stats(
         .iter()
         .map(|g| json!({"key": g.key, "total": g.total, "overdue": g.overdue}))
         .collect();
-    Ok(Json(json!({"by": by, "groups": groups, "total": total, "overdue": overdue})))
+    Ok(Json(
+        json!({"by": by, "groups": groups, "total": total, "overdue": overdue}),
+    ))
 }

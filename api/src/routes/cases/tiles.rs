@@ -4,8 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geo::Geometry;
@@ -14,8 +13,8 @@ use onemap_spatial::{Feature, LayerDef, LayerRegistry};
 use onemap_tiles::{TileId, render_features};
 use serde_json::json;
 
-use super::read::{FilterQuery, parse};
-use super::store;
+use super::read::FilterQuery;
+use super::{PathOf, QueryOf, store};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -39,8 +38,8 @@ static CASES: LazyLock<Arc<LayerDef>> = LazyLock::new(|| {
 pub async fn tile(
     State(st): State<AppState>,
     _caller: Caller,
-    Path((z, x, y)): Path<(u32, u32, String)>,
-    raw: Result<Query<FilterQuery>, QueryRejection>,
+    PathOf((z, x, y)): PathOf<(u32, u32, String)>,
+    QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Response, Problem> {
     let y: u32 = y
         .strip_suffix(".mvt")
@@ -49,7 +48,7 @@ pub async fn tile(
     let tile = TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
     let filter = CaseFilter {
         bbox: Some(tile.buffered_bounds_lonlat()),
-        ..parse(raw)?.filter()?
+        ..q.filter()?
     };
     let found = store(&st).list_cases(&filter, MAX_POINTS, 0).await?;
     let features: Vec<Arc<Feature>> = found

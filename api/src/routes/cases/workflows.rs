@@ -1,7 +1,7 @@
 //! `GET /workflows` and `GET /workflows/{id}`: the definitions, for forms and diagrams.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use onemap_spatial::workflow::mermaid;
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ pub async fn list(State(st): State<AppState>, _caller: Caller) -> Json<Value> {
 pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,
-    Path(id): Path<String>,
+    super::PathOf(id): super::PathOf<String>,
 ) -> Result<Json<Value>, Problem> {
     let def = st
         .cases

@@ -1,5 +1,5 @@
 //! Importing a file of features into a layer:
-//! `POST /collections/{layer}/import?format=geojson|csv|xlsx|shp|gpkg&mode=validate|commit[&on_error=abort|skip][&crs=…][&table=…][&async=true]`
+//! `POST /collections/{layer}/import?format=geojson|csv|xlsx|shp|gpkg&mode=validate|commit[&on_error=abort|skip][&crs=…][&table=…][&geocode=true][&async=true]`
 //! with the file as the request body (a zipped Shapefile for `shp`).
 //!
 //! Every row is converted from `crs` (else the CRS the file declares: a Shapefile's .prj, a
@@ -12,6 +12,9 @@
 //! content is `unchanged`; with other content it is a `conflict`, reported and not written
 //! (change such features through PUT/PATCH, which check versions).
 //!
+//! With `geocode=true`, a row without coordinates gets the point its `address` geocodes to
+//! (an address that does not geocode is a row error); the report counts rows by level.
+//!
 //! The upload streams to a temporary file and the rows stream from it, so a million-row CSV
 //! is never held twice. Every import is a job; with `async=true` (or `Prefer: respond-async`)
 //! the answer is 202 with the job at once, to watch at `GET /jobs/{id}` or its event stream.
@@ -20,7 +23,7 @@ mod readers;
 mod spool;
 mod table;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::Json;
@@ -31,6 +34,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
 use onemap_spatial::dedup::{Checker, Report, Verdict};
+use onemap_spatial::geocode::gazetteer::Gazetteer;
 use onemap_spatial::validate::validate_feature;
 use onemap_spatial::{Draft, Feature, Layer};
 use serde_json::{Map, Value, json};
@@ -40,6 +44,7 @@ use crate::coords::{Coords, STORE_CRS, convert_geojson, parse_crs};
 use crate::jobs::Job;
 use crate::problem::Problem;
 use crate::routes::dedup::rule;
+use crate::routes::geofill;
 use crate::state::AppState;
 
 /// At most this many errors and dedup matches are listed in a report (all are counted).
@@ -69,6 +74,8 @@ struct Options {
     crs: Option<Crs>,
     table: Option<String>,
     background: bool,
+    /// Rows without a geometry get the point their `address` geocodes to.
+    geocode: bool,
 }
 
 const FORMATS: &str = "geojson, csv, xlsx, shp (zipped) or gpkg";
@@ -80,6 +87,7 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, 
         abort: true,
         crs: None,
         table: None,
+        geocode: false,
         background: headers
             .get("prefer")
             .and_then(|p| p.to_str().ok())
@@ -99,6 +107,8 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, 
             ("on_error", "skip") => o.abort = false,
             ("crs", c) => o.crs = Some(parse_crs("crs", c)?),
             ("table", t) => o.table = Some(t.to_owned()),
+            ("geocode", "true") => o.geocode = true,
+            ("geocode", "false") => o.geocode = false,
             ("async", "true") => o.background = true,
             ("async", "false") => o.background = false,
             (k, v) => {
@@ -119,12 +129,14 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, 
 /// (column, message) pairs for a row that cannot be imported.
 type RowIssues = Vec<(String, String)>;
 
-/// Converts and validates one row into the draft to store.
+/// Converts, geocodes (when asked) and validates one row into the draft to store; the
+/// geocoding level when the point came from the address.
 fn check_row(
     layer: &Layer,
     to_store: Option<&Transformer>,
+    gz: Option<&Gazetteer>,
     mut row: Row,
-) -> Result<Draft, RowIssues> {
+) -> Result<(Draft, Option<String>), RowIssues> {
     if !row.issues.is_empty() {
         return Err(row.issues);
     }
@@ -148,12 +160,21 @@ fn check_row(
             }
         }
     }
-    validate_feature(&layer.def, row.geometry.as_ref(), &row.properties).map_err(|issues| {
-        issues
-            .into_iter()
-            .map(|i| (column(&i.field), i.message))
-            .collect()
-    })
+    // After the conversion: a geocoded point is already in the store's CRS.
+    let level = match gz {
+        Some(gz) => geofill::fill(gz, &layer.def, &mut row.geometry, &mut row.properties)
+            .map_err(|m| vec![("address".to_string(), m)])?
+            .map(|f| f.level),
+        None => None,
+    };
+    let draft =
+        validate_feature(&layer.def, row.geometry.as_ref(), &row.properties).map_err(|issues| {
+            issues
+                .into_iter()
+                .map(|i| (column(&i.field), i.message))
+                .collect::<RowIssues>()
+        })?;
+    Ok((draft, level))
 }
 
 /// A validation field as the file's column: `properties.area_m2` → `area_m2`,
@@ -234,16 +255,20 @@ async fn run(
     });
     let checked = {
         let (coords, l, o) = (st.coords.clone(), l.clone(), o.clone());
-        tokio::task::spawn_blocking(move || check(&coords, &l, &o, incoming, &job))
-            .await
-            .map_err(|e| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "import-failed",
-                    "The import failed",
-                )
-                .detail(e.to_string())
-            })??
+        let (geocoder, catalog) = (st.geocoder.clone(), st.catalog.clone());
+        tokio::task::spawn_blocking(move || {
+            let gz = o.geocode.then(|| geocoder.gazetteer(&catalog));
+            check(&coords, &l, &o, gz.as_deref(), incoming, &job)
+        })
+        .await
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "import-failed",
+                "The import failed",
+            )
+            .detail(e.to_string())
+        })??
     };
     drop(file);
     let Checked {
@@ -298,6 +323,7 @@ fn check(
     coords: &Coords,
     l: &Layer,
     o: &Options,
+    gz: Option<&Gazetteer>,
     incoming: readers::Incoming,
     job: &Job,
 ) -> Result<Checked, Problem> {
@@ -315,6 +341,7 @@ fn check(
     let (mut total, mut invalid, mut unchanged) = (0usize, 0usize, Vec::new());
     let mut conflicts = Listed::default();
     let mut new: Vec<(usize, Draft)> = Vec::new();
+    let mut geocoded: BTreeMap<String, usize> = BTreeMap::new();
     job.progress.phase("checking");
     for row in incoming.rows.iter() {
         total += 1;
@@ -334,8 +361,13 @@ fn check(
             }
         };
         let n = row.row;
-        let draft = match check_row(l, t, row) {
-            Ok(d) => d,
+        let draft = match check_row(l, t, gz, row) {
+            Ok((d, level)) => {
+                if let Some(level) = level {
+                    *geocoded.entry(level).or_default() += 1;
+                }
+                d
+            }
             Err(issues) => {
                 invalid += 1;
                 for (c, m) in issues {
@@ -377,7 +409,7 @@ fn check(
     job.progress.advance(rows_seen as u64, Some(1.0));
     job.progress.phase("duplicate check");
     let dedup = dedup(coords, l, &new)?;
-    let report = json!({
+    let mut report = json!({
         "layer": l.def.id,
         "format": o.format,
         "mode": if o.commit { "commit" } else { "validate" },
@@ -393,6 +425,10 @@ fn check(
         "dedup": dedup.items,
         "dedup_total": dedup.total,
     });
+    if o.geocode {
+        // Rows placed from their address, by geocoding level (house, interpolated, road…).
+        report["geocoded"] = json!(geocoded);
+    }
     job.progress
         .phase(if o.commit { "committing" } else { "reporting" });
     Ok(Checked {

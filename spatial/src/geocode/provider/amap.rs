@@ -12,6 +12,9 @@ const NAME: &str = "amap";
 pub struct AMap(Client);
 
 impl AMap {
+    /// The public endpoint, when the configuration names no other.
+    pub const DEFAULT_URL: &str = "https://restapi.amap.com";
+
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Gcj02).map(Self)
     }

@@ -12,6 +12,9 @@ const NAME: &str = "baidu";
 pub struct Baidu(Client);
 
 impl Baidu {
+    /// The public endpoint, when the configuration names no other.
+    pub const DEFAULT_URL: &str = "https://api.map.baidu.com";
+
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Bd09).map(Self)
     }

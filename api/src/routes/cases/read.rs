@@ -2,13 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use geo::Rect;
 use onemap_spatial::cases::{CaseFilter, FeatureRef};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{PathOf, QueryOf, full_view, load, store, summary};
-use crate::caller::Caller;
+use crate::caller::{Caller, Level};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -33,7 +34,31 @@ pub struct FilterQuery {
 }
 
 impl FilterQuery {
-    pub fn filter(&self) -> Result<CaseFilter, Problem> {
+    /// The filter as asked, narrowed to the caller's jurisdiction: a district or township
+    /// caller sees only their area's cases (asking for another area is 403).
+    pub fn filter_for(&self, caller: &Caller) -> Result<CaseFilter, Problem> {
+        let mut f = self.filter()?;
+        let limits = [
+            (Level::District, caller.district.as_ref(), &mut f.district_code, "district"),
+            (Level::Township, caller.township.as_ref(), &mut f.township_code, "township"),
+        ];
+        for (from, own, asked, what) in limits {
+            let bound = matches!(
+                (caller.level, from),
+                (Level::District | Level::Township, Level::District) | (Level::Township, Level::Township)
+            );
+            let Some(own) = own.filter(|_| bound) else {
+                continue;
+            };
+            if asked.as_ref().is_some_and(|a| a != own) {
+                return Err(outside(what, own));
+            }
+            *asked = Some(own.clone());
+        }
+        Ok(f)
+    }
+
+    fn filter(&self) -> Result<CaseFilter, Problem> {
         Ok(CaseFilter {
             workflow: self.workflow.clone(),
             state: self.state.clone(),
@@ -44,6 +69,12 @@ impl FilterQuery {
             feature: None,
         })
     }
+}
+
+/// 403 for a caller asking beyond their area.
+fn outside(what: &str, own: &str) -> Problem {
+    Problem::new(StatusCode::FORBIDDEN, "outside-jurisdiction", "Outside your jurisdiction")
+        .detail(format!("you may only see the cases of {what} {own}"))
 }
 
 fn bbox(s: &str) -> Result<Rect<f64>, Problem> {
@@ -67,26 +98,39 @@ pub async fn one(
     caller: Caller,
     PathOf(id): PathOf<i64>,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(full_view(&load(&st, id).await?, &st.cases, &caller)))
+    let case = load(&st, id).await?;
+    let scope = FilterQuery::default().filter_for(&caller)?;
+    let f = &case.case.fields;
+    for (own, theirs, what) in [
+        (&scope.district_code, Some(&f.district_code), "district"),
+        (&scope.township_code, f.township_code.as_ref(), "township"),
+    ] {
+        if let Some(own) = own
+            && theirs != Some(own)
+        {
+            return Err(outside(what, own));
+        }
+    }
+    Ok(Json(full_view(&case, &st.cases, &caller)))
 }
 
 /// `GET /cases?workflow=&state=&overdue=&district=&township=&bbox=&limit=&offset=`: newest
 /// first, `{"cases": […], "limit", "offset"}`.
 pub async fn list(
     State(st): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
     if q.by.is_some() {
         return Err(Problem::bad_request("`by` belongs to /cases/stats"));
     }
-    page(&st, &q.filter()?, q.limit, q.offset).await
+    page(&st, &q.filter_for(&caller)?, q.limit, q.offset).await
 }
 
 /// `GET /collections/{layer}/items/{id}/cases`: the cases on one feature, newest first.
 pub async fn of_feature(
     State(st): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     PathOf((layer, id)): PathOf<(String, i64)>,
     QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
@@ -96,7 +140,7 @@ pub async fn of_feature(
             collection: layer,
             id,
         }),
-        ..q.filter()?
+        ..q.filter_for(&caller)?
     };
     page(&st, &filter, q.limit, q.offset).await
 }

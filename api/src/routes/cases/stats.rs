@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// township.
 pub async fn stats(
     State(st): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
     let by = q.by.as_deref().unwrap_or("state");
@@ -31,7 +31,7 @@ pub async fn stats(
             )));
         }
     };
-    let groups = store(&st).count_by(dim, &q.filter()?).await?;
+    let groups = store(&st).count_by(dim, &q.filter_for(&caller)?).await?;
     let (total, overdue) = groups
         .iter()
         .fold((0, 0), |(t, o), g| (t + g.total, o + g.overdue));

@@ -37,7 +37,7 @@ static CASES: LazyLock<Arc<LayerDef>> = LazyLock::new(|| {
 /// `GET /cases/tiles/{z}/{x}/{y}.mvt`: 204 when no case is in the tile.
 pub async fn tile(
     State(st): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     PathOf((z, x, y)): PathOf<(u32, u32, String)>,
     QueryOf(q): QueryOf<FilterQuery>,
 ) -> Result<Response, Problem> {
@@ -48,7 +48,7 @@ pub async fn tile(
     let tile = TileId::new(z, x, y).map_err(|e| Problem::bad_request(e.to_string()))?;
     let filter = CaseFilter {
         bbox: Some(tile.buffered_bounds_lonlat()),
-        ..q.filter()?
+        ..q.filter_for(&caller)?
     };
     let found = store(&st).list_cases(&filter, MAX_POINTS, 0).await?;
     let features: Vec<Arc<Feature>> = found

@@ -1030,11 +1030,7 @@ async fn lists_stats_and_the_cases_tile(b: Backend) {
     }
 
     // A district caller sees only their district's cases; asking for another is 403.
-    let as_xuhui = |path: &str| {
-        env.s
-            .as_caller(Method::GET, path, XUHUI_OFFICE)
-            .send()
-    };
+    let as_xuhui = |path: &str| env.s.as_caller(Method::GET, path, XUHUI_OFFICE).send();
     let v: Value = as_xuhui("/cases").await.unwrap().json().await.unwrap();
     let seen: Vec<i64> = v["cases"]
         .as_array()
@@ -1043,8 +1039,16 @@ async fn lists_stats_and_the_cases_tile(b: Backend) {
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     assert_eq!(seen, [ic], "{v}");
-    let v: Value = as_xuhui("/cases/stats?by=district").await.unwrap().json().await.unwrap();
-    assert_eq!(v["groups"], json!([{"key": XUHUI, "total": 1, "overdue": 1}]));
+    let v: Value = as_xuhui("/cases/stats?by=district")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["groups"],
+        json!([{"key": XUHUI, "total": 1, "overdue": 1}])
+    );
     for path in [format!("/cases?district={HUANGPU}"), format!("/cases/{ia}")] {
         assert_problem(as_xuhui(&path).await.unwrap(), 403).await;
     }

@@ -39,13 +39,24 @@ impl FilterQuery {
     pub fn filter_for(&self, caller: &Caller) -> Result<CaseFilter, Problem> {
         let mut f = self.filter()?;
         let limits = [
-            (Level::District, caller.district.as_ref(), &mut f.district_code, "district"),
-            (Level::Township, caller.township.as_ref(), &mut f.township_code, "township"),
+            (
+                Level::District,
+                caller.district.as_ref(),
+                &mut f.district_code,
+                "district",
+            ),
+            (
+                Level::Township,
+                caller.township.as_ref(),
+                &mut f.township_code,
+                "township",
+            ),
         ];
         for (from, own, asked, what) in limits {
             let bound = matches!(
                 (caller.level, from),
-                (Level::District | Level::Township, Level::District) | (Level::Township, Level::Township)
+                (Level::District | Level::Township, Level::District)
+                    | (Level::Township, Level::Township)
             );
             let Some(own) = own.filter(|_| bound) else {
                 continue;
@@ -73,8 +84,12 @@ impl FilterQuery {
 
 /// 403 for a caller asking beyond their area.
 fn outside(what: &str, own: &str) -> Problem {
-    Problem::new(StatusCode::FORBIDDEN, "outside-jurisdiction", "Outside your jurisdiction")
-        .detail(format!("you may only see the cases of {what} {own}"))
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "outside-jurisdiction",
+        "Outside your jurisdiction",
+    )
+    .detail(format!("you may only see the cases of {what} {own}"))
 }
 
 fn bbox(s: &str) -> Result<Rect<f64>, Problem> {

@@ -134,7 +134,6 @@ fn fields(state: &str) -> CaseFields {
         urge_count: 0,
         location: Some(Point::new(121.5, 31.2)),
         next_due_at: None,
-        timers_done_until: None,
         engine: json!({ "state": state, "counters": { "urge": 0 }, "note": "浦东 \"新区\"" }),
     }
 }
@@ -204,7 +203,6 @@ async fn create_and_get_round_trip(db: &Db) {
     let wf = support::unique("wf");
     let mut f = fields("registered");
     f.next_due_at = Some(t(3600));
-    f.timers_done_until = Some(t(60));
     f.urge_count = 2;
     f.overdue = true;
     let mut new = new_case(&wf, f.clone());
@@ -660,8 +658,7 @@ async fn due_cases_by_next_due_at(db: &Db) {
 
     // Firing the timers moves the case off the due list.
     let (&first, _) = mine.iter().find(|(_, d)| **d == Some(t(-5))).unwrap();
-    let mut f = fields("fired");
-    f.timers_done_until = Some(cut);
+    let f = fields("fired");
     db.cases()
         .apply(
             first,

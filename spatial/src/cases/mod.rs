@@ -11,7 +11,8 @@
 //!   `UPDATE … WHERE id = ? AND version = ?` in SQL, so of two writers (two tasks, or two
 //!   server instances sharing PostGIS) exactly one wins and the other gets
 //!   [`CaseError::Conflict`]. `next_due_at` is indexed for the scheduler's
-//!   [`CaseStore::due_cases`]; `timers_done_until` is its watermark.
+//!   [`CaseStore::due_cases`]. The pending timers live in the engine state, so firing one is
+//!   a versioned write like any action: exactly once, across restarts and instances.
 //! * `onemap_case_history`: append-only, keyed `(case_id, seq)`, where `seq` is the case
 //!   version the entry produced. A database trigger refuses UPDATE and DELETE, so the
 //!   record stands even against hand-written SQL.
@@ -58,8 +59,6 @@ pub struct CaseFields {
     pub location: Option<Point<f64>>,
     /// The earliest pending timer: when the scheduler must next look at the case.
     pub next_due_at: Option<DateTime<Utc>>,
-    /// The scheduler's watermark: every timer due up to here has fired and is written.
-    pub timers_done_until: Option<DateTime<Utc>>,
     /// The full engine state.
     pub engine: Value,
 }

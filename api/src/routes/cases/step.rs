@@ -23,7 +23,6 @@ pub fn step_of(
             urge_count: last.counter("urge_count") as i64,
             location,
             next_due_at: last.next_timer_at(),
-            timers_done_until: None,
             engine: serde_json::to_value(last).expect("a case state is JSON"),
         },
         history: steps.iter().map(|t| entry(&t.entry)).collect(),

@@ -36,7 +36,7 @@ const DDL: &[&str] = &[
         overdue BOOLEAN NOT NULL, urge_count INTEGER NOT NULL,
         feature_collection TEXT, feature_id INTEGER,
         lon REAL, lat REAL,
-        next_due_at TEXT, timers_done_until TEXT,
+        next_due_at TEXT,
         engine TEXT NOT NULL CHECK (json_valid(engine)),
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
         CHECK ((feature_collection IS NULL) = (feature_id IS NULL)),
@@ -88,10 +88,10 @@ pub async fn init(conn: &mut SqliteConnection) -> Result<(), StoreError> {
 
 const CASE_COLUMNS: &str = "id, workflow, version, feature_collection, feature_id, state, \
     district_code, township_code, level, overdue, urge_count, lon, lat, next_due_at, \
-    timers_done_until, engine, created_at, updated_at";
+    engine, created_at, updated_at";
 
 /// The step's columns, in the order [`bind_fields`] binds them.
-const FIELD_COLUMNS: [&str; 11] = [
+const FIELD_COLUMNS: [&str; 10] = [
     "state",
     "district_code",
     "township_code",
@@ -101,7 +101,6 @@ const FIELD_COLUMNS: [&str; 11] = [
     "lon",
     "lat",
     "next_due_at",
-    "timers_done_until",
     "engine",
 ];
 
@@ -131,7 +130,6 @@ fn bind_fields<'q>(q: Query<'q>, f: &'q CaseFields) -> Query<'q> {
         .bind(f.location.map(|p| p.x()))
         .bind(f.location.map(|p| p.y()))
         .bind(f.next_due_at.map(ts))
-        .bind(f.timers_done_until.map(ts))
         .bind(f.engine.to_string())
 }
 
@@ -172,7 +170,6 @@ fn row_to_case(r: &SqliteRow) -> Result<Case, StoreError> {
             urge_count: get(r, "urge_count")?,
             location,
             next_due_at: opt_ts(r, "next_due_at")?,
-            timers_done_until: opt_ts(r, "timers_done_until")?,
             engine: json(&get::<String>(r, "engine")?)?,
         },
         created_at: parse_ts(&get::<String>(r, "created_at")?)?,

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS onemap_cases (
     overdue boolean NOT NULL, urge_count bigint NOT NULL,
     feature_collection text, feature_id bigint,
     location geometry(Point, 4490),
-    next_due_at timestamptz, timers_done_until timestamptz,
+    next_due_at timestamptz,
     engine jsonb NOT NULL,
     created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
     CHECK ((feature_collection IS NULL) = (feature_id IS NULL))
@@ -121,7 +121,7 @@ pub async fn init(pool: &PgPool) -> Result<(), StoreError> {
 
 const CASE_COLUMNS: &str = "id, workflow, version, feature_collection, feature_id, state, \
     district_code, township_code, level, overdue, urge_count, ST_X(location) AS lon, \
-    ST_Y(location) AS lat, next_due_at, timers_done_until, engine::text AS engine, created_at, \
+    ST_Y(location) AS lat, next_due_at, engine::text AS engine, created_at, \
     updated_at";
 
 const META_COLUMNS: &str = "id, case_id, seq, filename, content_type, size, \
@@ -145,8 +145,7 @@ fn field_exprs(first: usize) -> Vec<(&'static str, String)> {
             format!("ST_SetSRID(ST_MakePoint({}, {}), 4490)", p(6), p(7)),
         ),
         ("next_due_at", p(8)),
-        ("timers_done_until", p(9)),
-        ("engine", format!("{}::jsonb", p(10))),
+        ("engine", format!("{}::jsonb", p(9))),
     ]
 }
 
@@ -160,7 +159,6 @@ fn bind_fields<'q>(q: Query<'q>, f: &'q CaseFields) -> Query<'q> {
         .bind(f.location.map(|p| p.x()))
         .bind(f.location.map(|p| p.y()))
         .bind(f.next_due_at)
-        .bind(f.timers_done_until)
         .bind(f.engine.to_string())
 }
 
@@ -205,7 +203,6 @@ fn row_to_case(r: &PgRow) -> Result<Case, StoreError> {
             urge_count: get(r, "urge_count")?,
             location,
             next_due_at: get(r, "next_due_at")?,
-            timers_done_until: get(r, "timers_done_until")?,
             engine: json(r, "engine")?,
         },
         created_at: get(r, "created_at")?,

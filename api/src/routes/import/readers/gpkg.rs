@@ -7,12 +7,10 @@
 //! `srs_id` unless the request names one.
 
 use futures_util::TryStreamExt;
-use geo::Geometry;
-use geozero::wkb::{FromWkb, WkbDialect};
 use onemap_coord::Crs;
 use onemap_spatial::Store;
 use onemap_spatial::geojson_out::properties_json;
-use onemap_spatial::store::gpkg::GpkgStore;
+use onemap_spatial::store::gpkg::{GpkgStore, decode_geometry};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{ConnectOptions, Row, TypeInfo, ValueRef};
 
@@ -82,14 +80,12 @@ async fn read_async(input: &Input, emit: &Emit) -> Result<(), String> {
         let cells: Vec<String> = (0..attrs.len()).map(|i| text(&r, i)).collect();
         let mut row = layout.row(&input.def, n, &cells);
         match r.try_get_unchecked::<Option<Vec<u8>>, _>(attrs.len()) {
-            Ok(Some(blob)) => {
-                match Geometry::from_wkb(&mut blob.as_slice(), WkbDialect::Geopackage) {
-                    Ok(g) => row.geometry = Some(geometry_json(&input.def, g)),
-                    Err(e) => row
-                        .issues
-                        .push((geom.clone(), format!("unreadable geometry: {e}"))),
-                }
-            }
+            Ok(Some(blob)) => match decode_geometry(&blob) {
+                Ok(g) => row.geometry = Some(geometry_json(&input.def, g)),
+                Err(e) => row
+                    .issues
+                    .push((geom.clone(), format!("unreadable geometry: {e}"))),
+            },
             Ok(None) => {}
             Err(e) => row.issues.push((geom.clone(), e.to_string())),
         }

@@ -11,19 +11,8 @@ use serde::Serialize;
 
 use crate::problem::Problem;
 
-/// The administrative level a caller acts at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// 市级
-    City,
-    /// 区级
-    District,
-    /// 街镇级
-    Township,
-    /// Scheduled jobs and other systems.
-    System,
-}
+/// The administrative level a caller acts at: the one the workflow engine checks.
+pub use onemap_workflow::Level;
 
 /// The caller of a request: identity, role, level and the area they answer for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

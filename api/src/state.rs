@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
+use onemap_geocode::service::Geocoder;
 use onemap_spatial::Catalog;
-use onemap_spatial::geocode::service::Geocoder;
 use onemap_tiles::TileCache;
 
 use crate::coords::Coords;

@@ -22,14 +22,7 @@ pub use render::{render, render_features, render_scheme};
 pub use scheme::TileScheme;
 pub use tile_id::{MAX_ZOOM, TileId, TileRange};
 
-/// Tile coordinates run 0..EXTENT on each axis (MVT's customary 4096: 16 units per pixel
-/// on a 256 px tile, 8 on a 512 px tile).
-pub const EXTENT: u32 = 4096;
-
-/// Geometry is kept this many tile units beyond every tile edge, so renderers can draw
-/// strokes and labels that straddle the edge without seams (1/64 of the tile, as Martin
-/// and pg_tileserv default to).
-pub const BUFFER: u32 = 64;
+pub use onemap_spatial::tile_grid::{BUFFER, EXTENT};
 
 /// Douglas–Peucker tolerance in tile units: one unit is 1/16 of a pixel on a 256 px tile,
 /// so simplification is invisible, yet it removes the bulk of vertices at low zooms.

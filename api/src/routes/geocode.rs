@@ -22,12 +22,12 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
+use onemap_geocode::forward::Candidate;
+use onemap_geocode::gazetteer::Gazetteer;
+use onemap_geocode::provider::{AMap, Baidu, GeocodeProvider, ProviderSettings};
+use onemap_geocode::reverse::{Reverse, reverse};
+use onemap_geocode::service::{self, AskUpstream, Forward, Geocoder};
 use onemap_spatial::Catalog;
-use onemap_spatial::geocode::forward::Candidate;
-use onemap_spatial::geocode::gazetteer::Gazetteer;
-use onemap_spatial::geocode::provider::{AMap, Baidu, GeocodeProvider, ProviderSettings};
-use onemap_spatial::geocode::reverse::{Reverse, reverse};
-use onemap_spatial::geocode::service::{self, AskUpstream, Forward, Geocoder};
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;

@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use onemap_geocode::gazetteer::Gazetteer;
+use onemap_geocode::service::geocode;
 use onemap_spatial::LayerDef;
-use onemap_spatial::geocode::gazetteer::Gazetteer;
-use onemap_spatial::geocode::service::geocode;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 

@@ -8,7 +8,7 @@ use geo::Rect;
 use onemap_spatial::LayerDef;
 use onemap_spatial::cql2::{self, Filter};
 use onemap_spatial::geojson_out::feature_json;
-use onemap_spatial::query::{ItemQuery, filter_value};
+use onemap_spatial::items::{ItemQuery, filter_value};
 use serde_json::{Value, json};
 
 use onemap_coord::{Crs, Transformer};

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use onemap_spatial::Layer;
-use onemap_spatial::query::ItemQuery;
+use onemap_spatial::items::ItemQuery;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;

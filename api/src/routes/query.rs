@@ -20,10 +20,10 @@ use axum::Json;
 use geo::{Geometry, Rect};
 use onemap_coord::Crs;
 use onemap_spatial::geojson_out::feature_json;
-use onemap_spatial::schema::{Extent, GeometryType};
-use onemap_spatial::select::{
+use onemap_spatial::query::{
     Aggregate, GroupBy, Selection, SortKey, Spatial, SpatialOp, aggregate,
 };
+use onemap_spatial::schema::{Extent, GeometryType};
 use onemap_spatial::validate::{Issue, parse_geometry};
 use serde::Deserialize;
 use serde_json::{Value, json};

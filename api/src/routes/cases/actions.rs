@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use bytes::Bytes;
 use onemap_spatial::cases::CaseError;
-use onemap_spatial::workflow::{ActionError, ActionRequest};
+use onemap_workflow::{ActionError, ActionRequest};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geo::{Geometry, InteriorPoint, Point};
-use onemap_spatial::cases::{FeatureRef, NewCase as StoredCase};
+use onemap_spatial::cases::{FeatureRef, NewCase};
 use onemap_spatial::validate::validate_feature;
-use onemap_spatial::workflow::{ActionRequest, Level, NewCase};
+use onemap_workflow::{ActionRequest, CasePlacement, Level};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -120,7 +120,7 @@ pub async fn create(
         comment: body.comment,
         expected_version: None,
     };
-    let new = NewCase {
+    let new = CasePlacement {
         district_code,
         township_code,
         level,
@@ -128,7 +128,7 @@ pub async fn create(
     let t = engine
         .create(&me, new, req, cases.clock.now())
         .map_err(action_problem)?;
-    let stored = StoredCase {
+    let stored = NewCase {
         workflow: body.workflow.clone(),
         feature: body.feature.as_ref().map(|r| FeatureRef {
             collection: r.collection.clone(),

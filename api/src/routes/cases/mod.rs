@@ -1,7 +1,7 @@
 //! Case workflows over HTTP (issue #7): definitions, cases on features, actions, history,
 //! attachments, statistics, the `cases` tile layer and the event stream.
 //!
-//! The engine (`onemap_spatial::workflow`) decides, the store (`onemap_spatial::cases`)
+//! The engine (`onemap_workflow`) decides, the store (`onemap_spatial::cases`)
 //! persists; this module is the glue: it turns the caller into an engine [`Actor`], the
 //! engine's [`Transition`]s into one store [`Step`] (with the outbox events that feed
 //! `GET /events` and webhooks), and stored cases into JSON.
@@ -26,11 +26,11 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use onemap_spatial::cases::{Case, CaseDetail, CaseStore};
-use onemap_spatial::workflow::{ActionError, Actor, CaseState, Engine, Level, LoadError, Registry};
+use onemap_workflow::{ActionError, Actor, CaseState, Engine, LoadError, Registry};
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::caller::{self, Caller};
+use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::config::CaseSettings;
 use crate::problem::Problem;
@@ -150,12 +150,7 @@ pub fn actor(c: &Caller) -> Actor {
     Actor {
         user: c.user.clone(),
         role: c.role.clone(),
-        level: match c.level {
-            caller::Level::City => Level::City,
-            caller::Level::District => Level::District,
-            caller::Level::Township => Level::Township,
-            caller::Level::System => Level::System,
-        },
+        level: c.level,
         district_code: c.district.clone(),
         township_code: c.township.clone(),
     }

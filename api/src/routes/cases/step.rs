@@ -2,7 +2,7 @@
 
 use geo::Point;
 use onemap_spatial::cases::{CaseFields, Entry, NewAttachment, NewEvent, Step};
-use onemap_spatial::workflow::{HistoryEntry, Transition};
+use onemap_workflow::{HistoryEntry, Transition};
 use serde_json::json;
 
 /// One store write from consecutive engine steps: the columns of the last state, one history

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use onemap_spatial::cases::{AttachmentMeta, Case, CaseDetail};
-use onemap_spatial::workflow::ActionDef;
+use onemap_workflow::ActionDef;
 use serde_json::{Value, json};
 
 use super::{Cases, actor, engine_state};

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use onemap_spatial::workflow::mermaid;
+use onemap_workflow::mermaid;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;

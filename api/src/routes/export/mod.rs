@@ -26,7 +26,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Transformer;
 use onemap_spatial::cql2::Filter;
-use onemap_spatial::query::ItemQuery;
+use onemap_spatial::items::ItemQuery;
 use onemap_spatial::{Feature, Layer};
 
 use crate::caller::Caller;

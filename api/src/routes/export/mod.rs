@@ -10,12 +10,6 @@
 //! pool: an export of a large layer is seconds of CPU work that must not hold up other
 //! requests.
 
-mod csv;
-mod geojson;
-mod gpkg;
-mod table;
-mod xlsx;
-
 use std::fmt::Display;
 use std::sync::Arc;
 
@@ -25,17 +19,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Transformer;
+use onemap_formats::write::{Columns, WriteError, csv, geojson, gpkg, xlsx};
 use onemap_spatial::cql2::Filter;
 use onemap_spatial::items::ItemQuery;
 use onemap_spatial::{Feature, Layer};
+use tokio_util::io::ReaderStream;
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
 use crate::problem::Problem;
 use crate::routes::items::{content_crs, equality_filter, output_crs, parse_bbox, parse_filter};
 use crate::state::AppState;
-
-use table::Columns;
 
 /// The most features one export may select (before `filter`): an Excel sheet holds
 /// 1,048,576 rows, and the whole selection is held in memory while it is encoded.
@@ -137,13 +131,20 @@ pub async fn export(
     let features = fetch(&st, &l, q).await?;
     let features = blocking(move || select(features, filter.as_ref(), out.as_ref())).await?;
     let body = match format {
-        Format::Gpkg => gpkg::encode(&def, &features).await?,
-        Format::GeoJson => Body::from(blocking(move || geojson::encode(&features)).await?),
-        Format::Csv => {
-            Body::from(blocking(move || csv::encode(&Columns::new(&def, crs), &features)).await?)
-        }
+        Format::Gpkg => Body::from_stream(ReaderStream::new(gpkg::encode(&def, &features).await?)),
+        Format::GeoJson => Body::from(blocking(move || Ok(geojson::encode(&features)?)).await?),
+        Format::Csv => Body::from(
+            blocking(move || Ok(csv::encode(&Columns::new(&def, crs), &features)?)).await?,
+        ),
         Format::Xlsx => Body::from(
-            blocking(move || xlsx::encode(&def.title, &Columns::new(&def, crs), &features)).await?,
+            blocking(move || {
+                Ok(xlsx::encode(
+                    &def.title,
+                    &Columns::new(&def, crs),
+                    &features,
+                )?)
+            })
+            .await?,
         ),
     };
     let disposition = format!("attachment; filename=\"{layer}.{}\"", format.extension());
@@ -219,6 +220,21 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     tokio::task::spawn_blocking(work).await.map_err(failed)?
+}
+
+/// A writer's failure: 422 when the data does not fit the format the caller chose, else 500.
+impl From<WriteError> for Problem {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::CellTooLong { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cell-too-long",
+                "Too long for Excel",
+            )
+            .detail(e.to_string()),
+            e => failed(e),
+        }
+    }
 }
 
 /// 500: writing the file failed on our side.

@@ -19,9 +19,7 @@
 //! is never held twice. Every import is a job; with `async=true` (or `Prefer: respond-async`)
 //! the answer is 202 with the job at once, to watch at `GET /jobs/{id}` or its event stream.
 
-mod readers;
 mod spool;
-mod table;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -33,11 +31,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
+use onemap_formats::read::{self, Row};
 use onemap_geocode::gazetteer::Gazetteer;
 use onemap_spatial::dedup::{Checker, Report, Verdict};
 use onemap_spatial::validate::validate_feature;
 use onemap_spatial::{Draft, Feature, Layer};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::caller::Caller;
 use crate::coords::{Coords, STORE_CRS, convert_geojson, parse_crs};
@@ -52,17 +51,6 @@ const LISTED: usize = 1000;
 
 /// Rows checked against the index per read lock, so writers are not held up for long.
 const DEDUP_CHUNK: usize = 10_000;
-
-/// One row of an uploaded file, before validation.
-pub struct Row {
-    /// 1-based: the feature's index in GeoJSON, GeoPackage and Shapefile, the spreadsheet row
-    /// (header = 1) in tables.
-    pub row: usize,
-    pub geometry: Option<Value>,
-    pub properties: Map<String, Value>,
-    /// (column, message) found while reading.
-    pub issues: Vec<(String, String)>,
-}
 
 /// What the request asks.
 #[derive(Clone)]
@@ -245,7 +233,7 @@ async fn run(
     file: tempfile::NamedTempFile,
     job: Arc<Job>,
 ) -> Result<(StatusCode, Value), Problem> {
-    let incoming = readers::spawn(readers::Input {
+    let incoming = read::spawn(read::Input {
         path: file.path().to_owned(),
         format: o.format.clone(),
         def: l.def.clone(),
@@ -324,7 +312,7 @@ fn check(
     l: &Layer,
     o: &Options,
     gz: Option<&Gazetteer>,
-    incoming: readers::Incoming,
+    incoming: read::Incoming,
     job: &Job,
 ) -> Result<Checked, Problem> {
     let existing: HashMap<String, Arc<Feature>> = match &l.def.key {

@@ -3,8 +3,8 @@
 
 use calamine::{Data, Reader, Xlsx};
 
+use super::table::Layout;
 use super::{Emit, Input, number};
-use crate::routes::import::table::Layout;
 
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let mut book: Xlsx<_> =

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use onemap_coord::Crs;
 use shapefile::dbase::{self, FieldValue};
 
+use super::table::Layout;
 use super::{Emit, Input, geometry_json, number};
-use crate::routes::import::table::Layout;
 
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ mod csv;
 mod geojson;
 mod gpkg;
 mod shp;
+mod table;
 mod xlsx;
 
 use std::path::PathBuf;
@@ -19,9 +20,18 @@ use onemap_coord::Crs;
 use onemap_spatial::LayerDef;
 use onemap_spatial::schema::GeometryType;
 use parking_lot::Mutex;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::Row;
+/// One row of an uploaded file, before validation.
+pub struct Row {
+    /// 1-based: the feature's index in GeoJSON, GeoPackage and Shapefile, the spreadsheet row
+    /// (header = 1) in tables.
+    pub row: usize,
+    pub geometry: Option<Value>,
+    pub properties: Map<String, Value>,
+    /// (column, message) found while reading.
+    pub issues: Vec<(String, String)>,
+}
 
 /// Rows in flight between the reader and the checker.
 const CHANNEL_ROWS: usize = 4096;

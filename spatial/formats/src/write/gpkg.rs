@@ -8,18 +8,20 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use onemap_spatial::store::gpkg::GpkgStore;
 use onemap_spatial::{Feature, LayerDef, Store};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
-use tokio_util::io::ReaderStream;
 
-use super::failed;
-use crate::problem::Problem;
+use super::WriteError;
 
-pub async fn encode(def: &LayerDef, features: &[Arc<Feature>]) -> Result<Body, Problem> {
-    let dir = tempfile::tempdir().map_err(failed)?;
+/// The features as a GeoPackage, returned as an open file that is already unlinked: reading
+/// it to the end is all that is left to do.
+pub async fn encode(
+    def: &LayerDef,
+    features: &[Arc<Feature>],
+) -> Result<tokio::fs::File, WriteError> {
+    let dir = tempfile::tempdir()?;
     let work = dir.path().join("work.gpkg");
     let store = GpkgStore::open(&work).await?;
     store.prepare_layer(def).await?;
@@ -34,17 +36,15 @@ pub async fn encode(def: &LayerDef, features: &[Arc<Feature>]) -> Result<Body, P
         .filename(&work)
         .read_only(true)
         .connect()
-        .await
-        .map_err(failed)?;
+        .await?;
     sqlx::query("VACUUM INTO ?")
         .bind(file.to_string_lossy())
         .execute(&mut conn)
-        .await
-        .map_err(failed)?;
-    conn.close().await.map_err(failed)?;
+        .await?;
+    conn.close().await?;
     drop(store);
-    let file = tokio::fs::File::open(&file).await.map_err(failed)?;
-    // Removed while open: the body streams from the open file and leaves nothing behind.
+    let file = tokio::fs::File::open(&file).await?;
+    // Removed while open: the reader streams from the open file and leaves nothing behind.
     drop(dir);
-    Ok(Body::from_stream(ReaderStream::new(file)))
+    Ok(file)
 }

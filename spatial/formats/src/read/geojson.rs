@@ -7,8 +7,8 @@ use std::io::BufReader;
 
 use serde_json::{Map, Value};
 
+use super::Row;
 use super::{Emit, Input};
-use crate::routes::import::Row;
 
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let file = std::fs::File::open(&input.path).map_err(|e| e.to_string())?;

@@ -7,22 +7,21 @@ use std::sync::Arc;
 use onemap_spatial::Feature;
 use onemap_spatial::geojson_out::feature_json;
 
-use super::failed;
-use crate::problem::Problem;
+use super::WriteError;
 
-pub fn encode(features: &[Arc<Feature>]) -> Result<Vec<u8>, Problem> {
+/// The features as one FeatureCollection with its counts.
+pub fn encode(features: &[Arc<Feature>]) -> Result<Vec<u8>, WriteError> {
     let n = features.len();
     let mut out = Vec::new();
     write!(
         out,
         r#"{{"type":"FeatureCollection","numberMatched":{n},"numberReturned":{n},"features":["#
-    )
-    .map_err(failed)?;
+    )?;
     for (i, f) in features.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        serde_json::to_writer(&mut out, &feature_json(f)).map_err(failed)?;
+        serde_json::to_writer(&mut out, &feature_json(f))?;
     }
     out.extend_from_slice(b"]}");
     Ok(out)

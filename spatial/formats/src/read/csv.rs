@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use encoding_rs::{Encoding, GBK, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+use super::table::Layout;
 use super::{Emit, Input};
-use crate::routes::import::table::Layout;
 
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let size = std::fs::metadata(&input.path)

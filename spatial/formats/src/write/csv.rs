@@ -5,22 +5,20 @@ use std::sync::Arc;
 
 use onemap_spatial::Feature;
 
-use super::failed;
-use super::table::Columns;
-use crate::problem::Problem;
+use super::{Columns, WriteError};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header row, then one row per feature.
-pub fn encode(columns: &Columns, features: &[Arc<Feature>]) -> Result<Vec<u8>, Problem> {
+pub fn encode(columns: &Columns, features: &[Arc<Feature>]) -> Result<Vec<u8>, WriteError> {
     let mut w = csv::Writer::from_writer(BOM.to_vec());
-    w.write_record(columns.names()).map_err(failed)?;
+    w.write_record(columns.names())?;
     for f in features {
         for c in columns.cells(f) {
-            w.write_field(c.text().as_bytes()).map_err(failed)?;
+            w.write_field(c.text().as_bytes())?;
         }
         // An empty record ends the row the fields above began.
-        w.write_record(None::<&[u8]>).map_err(failed)?;
+        w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().map_err(failed)
+    w.into_inner().map_err(|e| WriteError::Io(e.into_error()))
 }

@@ -14,9 +14,9 @@ use onemap_spatial::store::gpkg::{GpkgStore, decode_geometry};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{ConnectOptions, Row, TypeInfo, ValueRef};
 
+use super::Row as ImportRow;
+use super::table::Layout;
 use super::{Emit, Input, geometry_json, number};
-use crate::routes::import::Row as ImportRow;
-use crate::routes::import::table::Layout;
 
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     input.runtime.block_on(read_async(input, emit))

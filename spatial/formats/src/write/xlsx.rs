@@ -8,37 +8,31 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate};
 use onemap_spatial::Feature;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use super::failed;
-use super::table::{Cell, Columns};
-use crate::problem::Problem;
+use super::{Cell, Columns, WriteError};
 
 /// Excel's limit on a sheet name's length, in characters.
 const SHEET_NAME_MAX: usize = 31;
 
+/// The features as a workbook of one sheet named after the layer's `title`.
 pub fn encode(
     title: &str,
     columns: &Columns,
     features: &[Arc<Feature>],
-) -> Result<Vec<u8>, Problem> {
+) -> Result<Vec<u8>, WriteError> {
     let mut book = Workbook::new();
     // Rows go to a temporary file as they are written; only the strings stay in memory.
-    let sheet = book.add_worksheet_with_low_memory().map_err(failed)?;
-    sheet.set_name(sheet_name(title)).map_err(failed)?;
+    let sheet = book.add_worksheet_with_low_memory()?;
+    sheet.set_name(sheet_name(title))?;
     let bold = Format::new().set_bold();
     for (c, name) in columns.names().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, name, &bold)
-            .map_err(failed)?;
+        sheet.write_string_with_format(0, c as u16, name, &bold)?;
     }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
-    sheet
-        .autofilter(0, 0, features.len() as u32, columns.len() as u16 - 1)
-        .map_err(failed)?;
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, features.len() as u32, columns.len() as u16 - 1)?;
     let formats = Formats {
         date: Format::new().set_num_format("yyyy-mm-dd"),
         datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
@@ -46,21 +40,15 @@ pub fn encode(
     for (r, f) in features.iter().enumerate() {
         for ((c, cell), name) in columns.cells(f).enumerate().zip(columns.names()) {
             write(sheet, r as u32 + 1, c as u16, cell, &formats).map_err(|e| match e {
-                XlsxError::MaxStringLengthExceeded => Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "cell-too-long",
-                    "Too long for Excel",
-                )
-                .detail(format!(
-                    "`{name}` of feature {} is longer than the 32,767 characters an Excel \
-                     cell holds; export csv, geojson or gpkg instead",
-                    f.id
-                )),
-                e => failed(e),
+                XlsxError::MaxStringLengthExceeded => WriteError::CellTooLong {
+                    column: name.to_string(),
+                    feature: f.id,
+                },
+                e => e.into(),
             })?;
         }
     }
-    book.save_to_buffer().map_err(failed)
+    Ok(book.save_to_buffer()?)
 }
 
 struct Formats {

@@ -5,9 +5,9 @@
 pub mod attachment;
 pub mod body;
 pub mod caller;
-pub mod clock;
 pub mod config;
 pub mod coords;
+mod geocoder;
 pub mod jobs;
 pub mod problem;
 mod routes;
@@ -20,12 +20,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use onemap_cases::CaseService;
 use onemap_spatial::store::gpkg::GpkgStore;
 use onemap_spatial::store::postgis::{PostgresStore, follow};
 use onemap_spatial::{Catalog, LayerRegistry};
 use onemap_tiles::TileCache;
 
 pub use config::{DatabaseUrl, ServeConfig};
+/// Case timers' clocks; tests start a server on a [`clock::FakeClock`].
+pub use onemap_cases::clock;
 pub use state::AppState;
 
 /// The layer declarations shipped in the binary (`data/layers/*.json`).
@@ -124,12 +127,8 @@ pub async fn start_with_clock(
     clock: Arc<dyn clock::Clock>,
 ) -> anyhow::Result<Server> {
     // Definitions and settings first: a bad workflow file stops the server before it opens anything.
-    let workflows = routes::cases::load_registry(&cfg.workflows_dir())?;
-    let cases = Arc::new(routes::cases::Cases::new(
-        workflows,
-        clock,
-        cfg.case_settings()?,
-    ));
+    let workflows = onemap_cases::definitions::load(&cfg.workflows_dir())?;
+    let case_settings = Arc::new(cfg.case_settings()?);
     let registry = layers(cfg)?;
     let mut background = Vec::new();
     let catalog = match &cfg.database_url {
@@ -160,7 +159,8 @@ pub async fn start_with_clock(
     let tiles = Arc::new(TileCache::new(cfg.tile_cache_mb << 20));
     catalog.subscribe(tiles.clone());
     let coords = Arc::new(coords::Coords::new(cfg.coord()?)?);
-    let geocoder = Arc::new(routes::geocode::geocoder(cfg, &catalog, &coords)?);
+    let geocoder = Arc::new(geocoder::build(cfg, &catalog, &coords)?);
+    let cases = Arc::new(CaseService::new(workflows, clock, catalog.clone()));
     let state = AppState {
         catalog,
         tiles,
@@ -168,6 +168,7 @@ pub async fn start_with_clock(
         geocoder,
         jobs: Default::default(),
         cases,
+        case_settings,
         max_import_bytes: (cfg.max_import_mb as u64) << 20,
         static_dir: cfg.static_dir.clone(),
         public_url: cfg.public_url.clone(),

@@ -8,9 +8,11 @@ use onemap_geocode::service::Geocoder;
 use onemap_spatial::Catalog;
 use onemap_tiles::TileCache;
 
+use onemap_cases::CaseService;
+
+use crate::config::CaseSettings;
 use crate::coords::Coords;
 use crate::jobs::Jobs;
-use crate::routes::cases::Cases;
 
 /// Shared server state: the catalog (store + index), the tile cache, and settings.
 #[derive(Clone)]
@@ -22,8 +24,10 @@ pub struct AppState {
     pub geocoder: Arc<Geocoder>,
     /// Background work (large imports) and its progress.
     pub jobs: Arc<Jobs>,
-    /// Case workflows: definitions, the clock their timers run on, notifier settings.
-    pub cases: Arc<Cases>,
+    /// Case workflows: definitions, the clock their timers run on, the case store.
+    pub cases: Arc<CaseService>,
+    /// Webhooks and the timer scheduler's tick.
+    pub case_settings: Arc<CaseSettings>,
     /// Largest import file, in bytes.
     pub max_import_bytes: u64,
     /// Where the viewer's files are (index.html, app.js, vendor/).

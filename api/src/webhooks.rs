@@ -12,7 +12,6 @@ use chrono::Utc;
 use onemap_spatial::cases::{CaseEvent, Delivery};
 
 use crate::routes::cases::events::{BATCH, event_json, wait_for_writes};
-use crate::routes::cases::store;
 use crate::state::AppState;
 
 /// For the whole request, connecting included.
@@ -20,7 +19,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Follows the outbox and delivers each new event; `None` when no webhook is configured.
 pub fn spawn(st: AppState) -> Option<tokio::task::JoinHandle<()>> {
-    if st.cases.settings.webhooks.is_empty() {
+    if st.case_settings.webhooks.is_empty() {
         return None;
     }
     let http = reqwest::Client::builder()
@@ -29,9 +28,9 @@ pub fn spawn(st: AppState) -> Option<tokio::task::JoinHandle<()>> {
         .build()
         .ok()?;
     Some(tokio::spawn(async move {
-        let mut rx = st.cases.written.subscribe();
+        let mut rx = st.cases.subscribe();
         let mut cursor = loop {
-            match store(&st).last_event_id().await {
+            match st.cases.store().last_event_id().await {
                 Ok(id) => break id,
                 Err(e) => {
                     tracing::warn!(error = %e, "webhooks: cannot read the outbox");
@@ -40,11 +39,11 @@ pub fn spawn(st: AppState) -> Option<tokio::task::JoinHandle<()>> {
             }
         };
         loop {
-            match store(&st).events_after(cursor, BATCH).await {
+            match st.cases.store().events_after(cursor, BATCH).await {
                 Ok(batch) if !batch.is_empty() => {
                     for e in batch {
                         cursor = e.id;
-                        for url in &st.cases.settings.webhooks {
+                        for url in &st.case_settings.webhooks {
                             tokio::spawn(deliver(st.clone(), http.clone(), e.clone(), url.clone()));
                         }
                     }
@@ -62,7 +61,7 @@ pub fn spawn(st: AppState) -> Option<tokio::task::JoinHandle<()>> {
 /// Sends one event to one URL until it is accepted (2xx) or the attempts run out.
 async fn deliver(st: AppState, http: reqwest::Client, e: CaseEvent, url: String) {
     let body = event_json(&e).to_string();
-    let s = &st.cases.settings;
+    let s = &st.case_settings;
     let mut delay = Duration::from_millis(s.webhook_backoff_ms);
     for attempt in 1..=s.webhook_attempts.max(1) {
         let outcome = post(&http, &url, body.clone()).await;
@@ -80,7 +79,7 @@ async fn deliver(st: AppState, http: reqwest::Client, e: CaseEvent, url: String)
             at: Utc::now(),
             delivered,
         };
-        if let Err(err) = store(&st).record_delivery(&log).await {
+        if let Err(err) = st.cases.store().record_delivery(&log).await {
             tracing::warn!(error = %err, event = e.id, "webhooks: cannot log a delivery");
         }
         if delivered {

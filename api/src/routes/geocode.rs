@@ -13,7 +13,6 @@
 //! answer 200 with no candidates and a `reason`; malformed requests are 4xx problems.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -24,15 +23,12 @@ use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
 use onemap_geocode::forward::Candidate;
 use onemap_geocode::gazetteer::Gazetteer;
-use onemap_geocode::provider::{AMap, Baidu, GeocodeProvider, ProviderSettings};
 use onemap_geocode::reverse::{Reverse, reverse};
-use onemap_geocode::service::{self, AskUpstream, Forward, Geocoder};
-use onemap_spatial::Catalog;
+use onemap_geocode::service::{self, AskUpstream, Forward};
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
-use crate::config::ServeConfig;
-use crate::coords::{Coords, STORE_CRS, parse_crs, problem};
+use crate::coords::{STORE_CRS, parse_crs, problem};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -44,40 +40,6 @@ const DEFAULT_LIMIT: usize = 5;
 const MAX_LIMIT: usize = 50;
 const DEFAULT_RADIUS_M: f64 = 50.0;
 const MAX_RADIUS_M: f64 = 5_000.0;
-const DEFAULT_PROVIDER_TIMEOUT_MS: u64 = 3_000;
-
-/// The server's geocoder: the live gazetteer over `catalog` and the configured providers.
-pub fn geocoder(cfg: &ServeConfig, catalog: &Catalog, coords: &Coords) -> anyhow::Result<Geocoder> {
-    let p = cfg.geocode_providers()?;
-    let timeout = Duration::from_millis(p.timeout_ms.unwrap_or(DEFAULT_PROVIDER_TIMEOUT_MS));
-    let settings = |k: &crate::config::ProviderKey, default_url: &str| ProviderSettings {
-        key: k.key.clone(),
-        base_url: k.base_url.clone().unwrap_or_else(|| default_url.into()),
-        timeout,
-    };
-    let mut providers: Vec<Box<dyn GeocodeProvider>> = Vec::new();
-    if let Some(k) = p.amap.as_ref().filter(|k| !k.key.is_empty()) {
-        providers.push(Box::new(
-            AMap::new(settings(k, AMap::DEFAULT_URL)).map_err(anyhow::Error::msg)?,
-        ));
-    }
-    if let Some(k) = p.baidu.as_ref().filter(|k| !k.key.is_empty()) {
-        providers.push(Box::new(
-            Baidu::new(settings(k, Baidu::DEFAULT_URL)).map_err(anyhow::Error::msg)?,
-        ));
-    }
-    let plane = |from, to| {
-        coords
-            .transformer(from, to)
-            .map_err(|p| anyhow::anyhow!("{p:?}"))
-    };
-    Ok(Geocoder::new(
-        catalog,
-        plane(Crs::Cgcs2000, Crs::Sh2000)?,
-        plane(Crs::Sh2000, Crs::Cgcs2000)?,
-        providers,
-    ))
-}
 
 /// Query parameters by name (the last wins).
 struct Params(Vec<(String, String)>);

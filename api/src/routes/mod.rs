@@ -5,7 +5,7 @@ mod coord;
 mod dedup;
 mod edit;
 mod export;
-pub(crate) mod geocode;
+mod geocode;
 mod geofill;
 mod health;
 mod import;

@@ -8,21 +8,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use bytes::Bytes;
-use onemap_spatial::cases::CaseError;
-use onemap_workflow::{ActionError, ActionRequest};
+use onemap_cases::Acting;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::attachments::{Upload, prepare};
-use super::{
-    PathOf, action_problem, actor, conflict, engine_state, full_view, load, step_of, store,
-};
+use super::{PathOf, actor, full_view, problem};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
-
-/// How often an action without a version re-reads and re-decides after losing a race.
-const RETRIES: usize = 3;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,42 +46,17 @@ pub async fn act(
     } else {
         serde_json::from_slice(&body).map_err(|e| Problem::bad_request(format!("action: {e}")))?
     };
-    let expected = body.version;
-    let files = prepare(body.attachments).await?;
+    let acting = Acting {
+        fields: body.fields,
+        comment: body.comment,
+        attachments: prepare(body.attachments).await?,
+        version: body.version,
+    };
     let cases = &st.cases;
-    let me = actor(&caller);
-    for _ in 0..RETRIES {
-        let detail = load(&st, id).await?;
-        let case = &detail.case;
-        let engine = cases.engine(&case.workflow)?;
-        let req = ActionRequest {
-            action: action.clone(),
-            fields: body.fields.clone(),
-            attachments: files.len(),
-            comment: body.comment.clone(),
-            expected_version: expected,
-        };
-        let t = match engine.apply(&engine_state(case)?, &me, req, cases.clock.now()) {
-            Ok(t) => t,
-            Err(ActionError::VersionConflict { .. }) => {
-                return Err(conflict(&detail, cases, &caller));
-            }
-            Err(e) => return Err(action_problem(e)),
-        };
-        let step = step_of(&[t], case.fields.location, files.clone());
-        match store(&st).apply(id, case.version, step).await {
-            Ok(_) => {
-                cases.notify_written();
-                tracing::info!(target: "audit", user = %caller.user, role = %caller.role, case = id, action = %action, "case action");
-                return Ok(Json(full_view(&load(&st, id).await?, cases, &caller)));
-            }
-            Err(CaseError::Conflict { .. }) if expected.is_none() => continue,
-            Err(CaseError::Conflict { .. }) => {
-                return Err(conflict(&load(&st, id).await?, cases, &caller));
-            }
-            Err(CaseError::NotFound(_)) => return Err(Problem::not_found(format!("no case {id}"))),
-            Err(CaseError::Store(e)) => return Err(e.into()),
-        }
-    }
-    Err(conflict(&load(&st, id).await?, cases, &caller))
+    let case = cases
+        .act(&actor(&caller), id, &action, acting)
+        .await
+        .map_err(|e| problem(e, cases, &caller))?;
+    tracing::info!(target: "audit", user = %caller.user, role = %caller.role, case = id, action = %action, "case action");
+    Ok(Json(full_view(&case, cases, &caller)))
 }

@@ -94,7 +94,9 @@ pub async fn thumbnail(
 
 async fn send(st: &AppState, id: i64, aid: i64, thumb: bool) -> Result<Response, Problem> {
     let missing = || Problem::not_found(format!("case {id} has no attachment {aid}"));
-    let a = super::store(st)
+    let a = st
+        .cases
+        .store()
         .attachment(aid)
         .await?
         .filter(|a| a.meta.case_id == id)

@@ -4,15 +4,14 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use geo::{Geometry, InteriorPoint, Point};
-use onemap_spatial::cases::{FeatureRef, NewCase};
-use onemap_spatial::validate::validate_feature;
-use onemap_workflow::{ActionRequest, CasePlacement, Level};
+use onemap_cases::Opening;
+use onemap_spatial::cases::FeatureRef;
+use onemap_workflow::Level;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::attachments::{Upload, prepare};
-use super::{Cases, action_problem, actor, full_view, load, step_of, store};
+use super::{actor, full_view, problem};
 use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::problem::Problem;
@@ -67,87 +66,31 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let body: CreateBody =
         serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("case: {e}")))?;
-    let cases = &st.cases;
-    let engine = cases
-        .registry
-        .engine(&body.workflow)
-        .ok_or_else(|| Problem::not_found(format!("no workflow `{}`", body.workflow)))?;
-    let (draft, props, location) = match (&body.feature, &body.new_feature) {
-        (Some(r), None) => {
-            let f = st.catalog.fetch(&r.collection, r.id).await?;
-            (None, f.properties.clone(), point(f.geometry.as_ref()))
-        }
-        (None, Some(n)) => {
-            let def = &st.catalog.layer(&n.collection)?.def;
-            let draft = validate_feature(def, Some(&n.geometry), &n.properties)
-                .map_err(Problem::invalid)?;
-            let (props, at) = (draft.properties.clone(), point(draft.geometry.as_ref()));
-            (Some(draft), props, at)
-        }
-        _ => {
-            return Err(Problem::bad_request(
-                "give either `feature` {collection, id} or `new_feature` {collection, geometry, properties}",
-            ));
-        }
-    };
-    let text = |k: &str| props.get(k).and_then(Value::as_str).map(str::to_string);
-    let district_code = body
-        .district_code
-        .clone()
-        .or_else(|| text("district_code"))
-        .or_else(|| caller.district.clone())
-        .ok_or_else(|| Problem::bad_request("`district_code` is required: the feature has none"))?;
-    let township_code = body
-        .township_code
-        .clone()
-        .or_else(|| text("township_code"))
-        .or_else(|| caller.township.clone());
-    let level = body.level.unwrap_or(if township_code.is_some() {
-        Level::Township
-    } else {
-        Level::District
-    });
-    let me = actor(&caller);
-    let action = body
-        .action
-        .clone()
-        .unwrap_or_else(|| default_action(cases, &body.workflow, &me.role));
-    let files = prepare(body.attachments).await?;
-    let req = ActionRequest {
-        action,
-        fields: body.fields,
-        attachments: files.len(),
-        comment: body.comment,
-        expected_version: None,
-    };
-    let new = CasePlacement {
-        district_code,
-        township_code,
-        level,
-    };
-    let t = engine
-        .create(&me, new, req, cases.clock.now())
-        .map_err(action_problem)?;
-    let stored = NewCase {
-        workflow: body.workflow.clone(),
-        feature: body.feature.as_ref().map(|r| FeatureRef {
-            collection: r.collection.clone(),
+    let workflow = body.workflow.clone();
+    let opening = Opening {
+        workflow: body.workflow,
+        action: body.action,
+        feature: body.feature.map(|r| FeatureRef {
+            collection: r.collection,
             id: r.id,
         }),
-        step: step_of(&[t], location, files),
+        new_feature: body.new_feature.map(|n| onemap_cases::NewFeature {
+            collection: n.collection,
+            geometry: n.geometry,
+            properties: n.properties,
+        }),
+        district_code: body.district_code,
+        township_code: body.township_code,
+        level: body.level,
+        fields: body.fields,
+        comment: body.comment,
+        attachments: prepare(body.attachments).await?,
     };
-    let id = match (draft, &body.new_feature) {
-        (Some(draft), Some(n)) => {
-            st.catalog
-                .create_with_case(&n.collection, draft, stored)
-                .await?
-                .1
-        }
-        _ => store(&st).create_case(stored).await?,
-    };
-    cases.notify_written();
-    tracing::info!(target: "audit", user = %caller.user, role = %caller.role, case = id, workflow = %body.workflow, "case created");
-    let view = full_view(&load(&st, id).await?, cases, &caller);
+    let cases = &st.cases;
+    let fail = |e| problem(e, cases, &caller);
+    let id = cases.open(&actor(&caller), opening).await.map_err(fail)?;
+    tracing::info!(target: "audit", user = %caller.user, role = %caller.role, case = id, workflow = %workflow, "case created");
+    let view = full_view(&cases.get(id).await.map_err(fail)?, cases, &caller);
     let loc = format!("{}/cases/{id}", st.base_url(&headers));
     Ok((
         StatusCode::CREATED,
@@ -155,24 +98,4 @@ pub async fn create(
         axum::Json(view),
     )
         .into_response())
-}
-
-/// The first creating action open to `role`, else the first creating action (whose refusal
-/// then names the roles it is open to).
-fn default_action(cases: &Cases, workflow: &str, role: &str) -> String {
-    let def = cases
-        .registry
-        .workflow(workflow)
-        .expect("the engine exists");
-    let creating = || def.actions.iter().filter(|a| a.creates());
-    creating()
-        .find(|a| a.roles.iter().any(|r| r == role))
-        .or_else(|| creating().next())
-        .map(|a| a.id.clone())
-        .unwrap_or_default()
-}
-
-/// Where a case on this geometry shows on the map: a point on the feature.
-fn point(g: Option<&Geometry<f64>>) -> Option<Point<f64>> {
-    g.and_then(InteriorPoint::interior_point)
 }

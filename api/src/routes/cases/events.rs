@@ -15,7 +15,7 @@ use onemap_spatial::cases::CaseEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{PathOf, QueryOf, store};
+use super::{PathOf, QueryOf};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -60,9 +60,9 @@ pub async fn events(
         .and_then(|v| v.trim().parse().ok());
     let cursor = match q.after.or(resume) {
         Some(c) => c,
-        None => store(&st).last_event_id().await?,
+        None => st.cases.store().last_event_id().await?,
     };
-    let rx = st.cases.written.subscribe();
+    let rx = st.cases.subscribe();
     let pending: Vec<CaseEvent> = Vec::new();
     let stream = futures_util::stream::unfold(
         (st, caller, cursor, rx, pending),
@@ -76,7 +76,7 @@ pub async fn events(
                         .unwrap_or_default();
                     return Some((Ok(sse), (st, caller, cursor, rx, pending)));
                 }
-                match store(&st).events_after(cursor, BATCH).await {
+                match st.cases.store().events_after(cursor, BATCH).await {
                     Ok(batch) if !batch.is_empty() => {
                         cursor = batch.last().map_or(cursor, |e| e.id);
                         // Popped from the end: keep them newest first.
@@ -119,7 +119,7 @@ pub async fn deliveries(
     _caller: Caller,
     PathOf(id): PathOf<i64>,
 ) -> Result<axum::Json<Value>, Problem> {
-    let log = store(&st).deliveries(id).await?;
+    let log = st.cases.store().deliveries(id).await?;
     Ok(axum::Json(Value::Array(
         log.iter()
             .map(|d| {

@@ -1,10 +1,9 @@
 //! Case workflows over HTTP (issue #7): definitions, cases on features, actions, history,
 //! attachments, statistics, the `cases` tile layer and the event stream.
 //!
-//! The engine (`onemap_workflow`) decides, the store (`onemap_spatial::cases`)
-//! persists; this module is the glue: it turns the caller into an engine [`Actor`], the
-//! engine's [`Transition`]s into one store [`Step`] (with the outbox events that feed
-//! `GET /events` and webhooks), and stored cases into JSON.
+//! The case service (`onemap_cases`) opens cases, acts on them and fires their timers; these
+//! routes turn the caller into an engine [`Actor`], requests into service calls, and cases
+//! and refusals into JSON and problems.
 
 pub mod actions;
 pub mod attachments;
@@ -13,137 +12,20 @@ pub mod events;
 mod extract;
 pub mod read;
 pub mod stats;
-mod step;
 pub mod tiles;
 mod view;
 pub mod workflows;
 
 pub use extract::{PathOf, QueryOf};
-pub use step::step_of;
-pub use view::{conflict, full_view, summary};
-
-use std::sync::Arc;
+pub use view::{full_view, summary};
 
 use axum::http::StatusCode;
-use onemap_spatial::cases::{Case, CaseDetail, CaseStore};
-use onemap_workflow::{ActionError, Actor, CaseState, Engine, LoadError, Registry};
+use onemap_cases::{CaseFailure, CaseService};
+use onemap_workflow::{ActionError, Actor};
 use serde_json::json;
-use tokio::sync::watch;
 
 use crate::caller::Caller;
-use crate::clock::Clock;
-use crate::config::CaseSettings;
 use crate::problem::Problem;
-use crate::state::AppState;
-
-/// The shipped definitions (`data/workflows/*.yaml`), built into the binary.
-const SHIPPED: &[(&str, &str)] = &[
-    (
-        "roles.yaml",
-        include_str!("../../../../data/workflows/roles.yaml"),
-    ),
-    (
-        "holidays.yaml",
-        include_str!("../../../../data/workflows/holidays.yaml"),
-    ),
-    (
-        "supervision.yaml",
-        include_str!("../../../../data/workflows/supervision.yaml"),
-    ),
-    (
-        "sampling_check.yaml",
-        include_str!("../../../../data/workflows/sampling_check.yaml"),
-    ),
-    (
-        "hotline_order.yaml",
-        include_str!("../../../../data/workflows/hotline_order.yaml"),
-    ),
-    (
-        "iot_alarm.yaml",
-        include_str!("../../../../data/workflows/iot_alarm.yaml"),
-    ),
-];
-
-/// The shipped definitions, with the `*.yaml` files of `dir` (if it exists) replacing those of
-/// the same name or adding workflows. A bad file stops the server, named with its path.
-pub fn load_registry(dir: &std::path::Path) -> anyhow::Result<Registry> {
-    let mut files: std::collections::BTreeMap<String, String> = SHIPPED
-        .iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
-    let mut overridden = Vec::new();
-    if dir.is_dir() {
-        let io = |e: std::io::Error| anyhow::anyhow!("{}: {e}", dir.display());
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let path = entry.map_err(io)?.path();
-            if path.extension().is_some_and(|x| x == "yaml") {
-                let name = path
-                    .file_name()
-                    .expect("a file")
-                    .to_string_lossy()
-                    .to_string();
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                files.insert(name.clone(), text);
-                overridden.push(name);
-            }
-        }
-    }
-    Registry::from_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))).map_err(|e| {
-        let (LoadError::Parse { file, .. }
-        | LoadError::Invalid { file, .. }
-        | LoadError::Missing { file }
-        | LoadError::Io { file, .. }) = &e;
-        let place = if overridden.contains(file) {
-            dir.display().to_string()
-        } else {
-            "the shipped definitions".into()
-        };
-        anyhow::anyhow!("workflow definitions ({place}): {e}")
-    })
-}
-
-/// What the case routes, the scheduler and the notifiers share.
-pub struct Cases {
-    pub registry: Registry,
-    pub clock: Arc<dyn Clock>,
-    pub settings: CaseSettings,
-    /// Bumped after every case write of this server, so event streams and webhooks read the
-    /// outbox at once (writes of other instances are found by polling).
-    pub written: watch::Sender<u64>,
-}
-
-impl Cases {
-    pub fn new(registry: Registry, clock: Arc<dyn Clock>, settings: CaseSettings) -> Cases {
-        Cases {
-            registry,
-            clock,
-            settings,
-            written: watch::channel(0).0,
-        }
-    }
-
-    /// The engine of a stored case's workflow (a definition removed since is a 422).
-    pub fn engine(&self, workflow: &str) -> Result<Engine<'_>, Problem> {
-        self.registry.engine(workflow).ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown-workflow",
-                "Unknown workflow",
-            )
-            .detail(format!("no workflow `{workflow}` is defined"))
-        })
-    }
-
-    pub fn notify_written(&self) {
-        self.written.send_modify(|n| *n += 1);
-    }
-}
-
-/// The case store of the server.
-pub fn store(st: &AppState) -> &dyn CaseStore {
-    st.catalog.store().cases()
-}
 
 /// The engine's view of the caller.
 pub fn actor(c: &Caller) -> Actor {
@@ -156,21 +38,39 @@ pub fn actor(c: &Caller) -> Actor {
     }
 }
 
-/// The engine state a stored case carries.
-pub fn engine_state(c: &Case) -> Result<CaseState, Problem> {
-    serde_json::from_value(c.fields.engine.clone()).map_err(|e| {
-        Problem::new(
+/// A service refusal as a problem. A version conflict is a 409 carrying the case as it is
+/// now, as `caller` would see it, so the client can show it and decide again.
+pub fn problem(e: CaseFailure, cases: &CaseService, caller: &Caller) -> Problem {
+    let detail = e.to_string();
+    match e {
+        CaseFailure::NoSuchWorkflow(_) | CaseFailure::NotFound(_) => Problem::not_found(detail),
+        CaseFailure::WorkflowGone(_) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-workflow",
+            "Unknown workflow",
+        )
+        .detail(detail),
+        CaseFailure::BadRequest(_) => Problem::bad_request(detail),
+        CaseFailure::InvalidFeature(issues) => Problem::invalid(issues),
+        CaseFailure::Refused(e) => action_problem(e),
+        CaseFailure::Conflict(d) => Problem::new(StatusCode::CONFLICT, "case-conflict", "Conflict")
+            .detail(detail)
+            .with("current_version", d.case.version)
+            .with("case", full_view(&d, cases, caller)),
+        CaseFailure::BadState { .. } => Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "case-state",
             "Unreadable case state",
         )
-        .detail(format!("case {}: {e}", c.id))
-    })
+        .detail(detail),
+        CaseFailure::Catalog(e) => e.into(),
+        CaseFailure::Store(e) => e.into(),
+    }
 }
 
 /// An engine refusal as a problem: 403 names the allowed roles and levels, 404 an unknown
-/// action, 422 the rest. Version conflicts are answered by [`conflict`] with the case.
-pub fn action_problem(e: ActionError) -> Problem {
+/// action, 422 the rest. Version conflicts are answered by [`problem`] with the case.
+fn action_problem(e: ActionError) -> Problem {
     let detail = e.to_string();
     let p = match e {
         ActionError::ForbiddenRole {
@@ -207,12 +107,4 @@ pub fn action_problem(e: ActionError) -> Problem {
         ),
     };
     p.detail(detail)
-}
-
-/// A case with its history, or 404.
-pub async fn load(st: &AppState, id: i64) -> Result<CaseDetail, Problem> {
-    store(st)
-        .get_case(id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no case {id}")))
 }

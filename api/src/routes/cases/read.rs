@@ -8,7 +8,7 @@ use onemap_spatial::cases::{CaseFilter, FeatureRef};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{PathOf, QueryOf, full_view, load, store, summary};
+use super::{PathOf, QueryOf, full_view, problem, summary};
 use crate::caller::{Caller, Level};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -113,7 +113,11 @@ pub async fn one(
     caller: Caller,
     PathOf(id): PathOf<i64>,
 ) -> Result<Json<Value>, Problem> {
-    let case = load(&st, id).await?;
+    let case = st
+        .cases
+        .get(id)
+        .await
+        .map_err(|e| problem(e, &st.cases, &caller))?;
     let scope = FilterQuery::default().filter_for(&caller)?;
     let f = &case.case.fields;
     for (own, theirs, what) in [
@@ -173,7 +177,7 @@ async fn page(
             "limit must be 1–{MAX_LIMIT} and offset not negative"
         )));
     }
-    let found = store(st).list_cases(filter, limit, offset).await?;
+    let found = st.cases.store().list_cases(filter, limit, offset).await?;
     let cases: Vec<Value> = found.iter().map(|c| summary(c, &st.cases)).collect();
     Ok(Json(
         json!({"cases": cases, "limit": limit, "offset": offset}),

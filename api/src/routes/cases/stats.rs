@@ -5,8 +5,8 @@ use axum::extract::State;
 use onemap_spatial::cases::Dimension;
 use serde_json::{Value, json};
 
+use super::QueryOf;
 use super::read::FilterQuery;
-use super::{QueryOf, store};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -31,7 +31,11 @@ pub async fn stats(
             )));
         }
     };
-    let groups = store(&st).count_by(dim, &q.filter_for(&caller)?).await?;
+    let groups = st
+        .cases
+        .store()
+        .count_by(dim, &q.filter_for(&caller)?)
+        .await?;
     let (total, overdue) = groups
         .iter()
         .fold((0, 0), |(t, o), g| (t + g.total, o + g.overdue));

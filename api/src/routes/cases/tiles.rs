@@ -14,7 +14,7 @@ use onemap_tiles::{TileId, render_features};
 use serde_json::json;
 
 use super::read::FilterQuery;
-use super::{PathOf, QueryOf, store};
+use super::{PathOf, QueryOf};
 use crate::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -50,7 +50,7 @@ pub async fn tile(
         bbox: Some(tile.buffered_bounds_lonlat()),
         ..q.filter_for(&caller)?
     };
-    let found = store(&st).list_cases(&filter, MAX_POINTS, 0).await?;
+    let found = st.cases.store().list_cases(&filter, MAX_POINTS, 0).await?;
     let features: Vec<Arc<Feature>> = found
         .into_iter()
         .filter_map(|c| {

@@ -1,27 +1,16 @@
-//! Cases as JSON: the list summary, the full case for its caller, the 409 problem.
+//! Cases as JSON: the list summary and the full case for its caller.
 
-use axum::http::StatusCode;
 use onemap_spatial::cases::{AttachmentMeta, Case, CaseDetail};
 use onemap_workflow::ActionDef;
 use serde_json::{Value, json};
 
-use super::{Cases, actor, engine_state};
-use crate::caller::Caller;
-use crate::problem::Problem;
+use onemap_cases::{CaseService, engine_state};
 
-/// 409 with the case as it is now, so the client can show it and decide again.
-pub fn conflict(detail: &CaseDetail, cases: &Cases, caller: &Caller) -> Problem {
-    Problem::new(StatusCode::CONFLICT, "case-conflict", "Conflict")
-        .detail(format!(
-            "case {} was changed by someone else; it is now at version {}",
-            detail.case.id, detail.case.version
-        ))
-        .with("current_version", detail.case.version)
-        .with("case", full_view(detail, cases, caller))
-}
+use super::actor;
+use crate::caller::Caller;
 
 /// A case in lists: its columns and deadlines, without history.
-pub fn summary(c: &Case, cases: &Cases) -> Value {
+pub fn summary(c: &Case, cases: &CaseService) -> Value {
     let state = engine_state(c).ok();
     let def = cases.registry.workflow(&c.workflow);
     let state_def = def.and_then(|d| d.state(&c.fields.state));
@@ -55,7 +44,7 @@ pub fn summary(c: &Case, cases: &Cases) -> Value {
 }
 
 /// A case with its history, attachments and the actions `caller` may take now.
-pub fn full_view(d: &CaseDetail, cases: &Cases, caller: &Caller) -> Value {
+pub fn full_view(d: &CaseDetail, cases: &CaseService, caller: &Caller) -> Value {
     let mut v = summary(&d.case, cases);
     let available: Vec<Value> = match (
         cases.registry.engine(&d.case.workflow),

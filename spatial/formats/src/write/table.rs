@@ -82,7 +82,8 @@ impl<'a> Columns<'a> {
         Self { columns }
     }
 
-    pub fn len(&self) -> usize {
+    /// How many columns (at least `id` and the geometry).
+    pub(crate) fn len(&self) -> usize {
         self.columns.len()
     }
 

@@ -1,8 +1,8 @@
 //! The time that case deadlines and reminders are measured against.
 //!
-//! Handlers and the timer scheduler never call `Utc::now()` for case work: they ask the
-//! server's [`Clock`]. Production uses [`SystemClock`]; tests inject a [`FakeClock`] through
-//! [`crate::start_with_clock`] and move it forward instead of sleeping, and keep the same
+//! The case service and the timer scheduler never call `Utc::now()` for case work: they ask
+//! the server's [`Clock`]. Production uses [`SystemClock`]; tests inject a [`FakeClock`]
+//! (through `onemap_api::start_with_clock`) and move it forward instead of sleeping, and keep the same
 //! handle across a restart so "time passed while the server was down" is one `advance`.
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 /// A source of "now" for case timers.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current time.
     fn now(&self) -> DateTime<Utc>;
 
     /// Woken when the time jumps (a fake clock was moved), so the scheduler looks at once
@@ -48,6 +49,7 @@ impl FakeClock {
         FakeClock::new(parse(rfc3339))
     }
 
+    /// A clock standing at `at`.
     pub fn new(at: DateTime<Utc>) -> FakeClock {
         FakeClock(Arc::new(FakeInner {
             now: Mutex::new(at),
@@ -71,6 +73,7 @@ impl FakeClock {
         self.set(parse(rfc3339));
     }
 
+    /// Moves forward by `by`.
     pub fn advance(&self, by: std::time::Duration) {
         self.set(self.now() + Duration::from_std(by).expect("a sane duration"));
     }

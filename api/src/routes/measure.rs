@@ -19,8 +19,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::{Geodesic, GeodesicArea, Geometry, Length, Polygon};
 use geojson::feature::Id;
-use geojson::{Feature, GeoJson, GeometryValue, Position};
-use onemap_spatial::validate::Issue;
+use geojson::{Feature, GeoJson, GeometryValue};
+use onemap_spatial::schema::Extent;
+use onemap_spatial::validate::{Issue, check_shape};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -165,7 +166,11 @@ impl Measured {
     fn new(g: Option<&GeometryValue>, issues: &[Issue]) -> Result<Self, Problem> {
         let g = match g {
             Some(g) if issues.is_empty() => g,
-            _ => return Err(Problem::invalid(issues.to_vec())),
+            _ => {
+                return Err(Problem::invalid(
+                    issues.iter().take(MAX_ISSUES).cloned().collect(),
+                ));
+            }
         };
         // The checks guarantee what the conversion needs; its error stays a 422 regardless.
         let geom = Geometry::<f64>::try_from(g).map_err(|e| {
@@ -299,119 +304,17 @@ fn feature_geometry<'a>(
             Some(&g.value)
         }
         None => {
-            push(
-                issues,
-                Issue::new(
-                    format!("{prefix}geometry"),
-                    "a feature needs a geometry to be measured",
-                ),
-            );
+            issues.push(Issue::new(
+                format!("{prefix}geometry"),
+                "a feature needs a geometry to be measured",
+            ));
             None
         }
     }
 }
 
-fn push(issues: &mut Vec<Issue>, issue: Issue) {
-    if issues.len() < MAX_ISSUES {
-        issues.push(issue);
-    }
-}
-
-/// Checks what GeoJSON's grammar leaves open and measuring needs: no empty coordinates,
-/// lines of two positions or more, closed rings of four or more (RFC 7946 §3.1.6; `geo`
-/// would close an open ring silently), and positions that are longitude/latitude. `prefix`
-/// is the JSON path to the geometry object, ending in `.` unless empty.
+/// The shape checks of every geometry (onemap_spatial::validate::check_shape) over the
+/// whole Earth, with GeometryCollections allowed: what measuring needs.
 fn check_geometry(g: &GeometryValue, prefix: &str, issues: &mut Vec<Issue>) {
-    let c = format!("{prefix}coordinates");
-    let empty = |issues: &mut Vec<Issue>, field: &str| {
-        push(
-            issues,
-            Issue::new(field, "empty coordinates: nothing to measure"),
-        );
-    };
-    let line = |issues: &mut Vec<Issue>, l: &[Position], field: String, ring: bool| {
-        for (i, p) in l.iter().enumerate() {
-            check_position(p, || format!("{field}[{i}]"), issues);
-        }
-        if l.is_empty() {
-            empty(issues, &field);
-        } else if ring && l.len() < 4 {
-            push(
-                issues,
-                Issue::new(field, "a ring needs at least 4 positions"),
-            );
-        } else if ring && l.first() != l.last() {
-            push(
-                issues,
-                Issue::new(field, "ring is not closed: first and last positions differ"),
-            );
-        } else if !ring && l.len() < 2 {
-            push(
-                issues,
-                Issue::new(field, "a line needs at least 2 positions"),
-            );
-        }
-    };
-    let polygon = |issues: &mut Vec<Issue>, rings: &[Vec<Position>], field: String| {
-        if rings.is_empty() {
-            empty(issues, &field);
-        }
-        for (i, r) in rings.iter().enumerate() {
-            line(issues, r, format!("{field}[{i}]"), true);
-        }
-    };
-    match g {
-        GeometryValue::Point { coordinates } => check_position(coordinates, || c, issues),
-        GeometryValue::MultiPoint { coordinates } => {
-            if coordinates.is_empty() {
-                empty(issues, &c);
-            }
-            for (i, p) in coordinates.iter().enumerate() {
-                check_position(p, || format!("{c}[{i}]"), issues);
-            }
-        }
-        GeometryValue::LineString { coordinates } => line(issues, coordinates, c, false),
-        GeometryValue::MultiLineString { coordinates } => {
-            if coordinates.is_empty() {
-                empty(issues, &c);
-            }
-            for (i, l) in coordinates.iter().enumerate() {
-                line(issues, l, format!("{c}[{i}]"), false);
-            }
-        }
-        GeometryValue::Polygon { coordinates } => polygon(issues, coordinates, c),
-        GeometryValue::MultiPolygon { coordinates } => {
-            if coordinates.is_empty() {
-                empty(issues, &c);
-            }
-            for (i, p) in coordinates.iter().enumerate() {
-                polygon(issues, p, format!("{c}[{i}]"));
-            }
-        }
-        GeometryValue::GeometryCollection { geometries } => {
-            if geometries.is_empty() {
-                empty(issues, &format!("{prefix}geometries"));
-            }
-            for (i, g) in geometries.iter().enumerate() {
-                check_geometry(&g.value, &format!("{prefix}geometries[{i}]."), issues);
-            }
-        }
-    }
-}
-
-/// A position must be a finite longitude within ±180° and latitude within ±90°. Checked
-/// after the conversion, which refuses what it cannot convert, so this catches
-/// CGCS2000 input given as something else (projected metres, swapped axes). The field
-/// path is built only for a refusal.
-fn check_position(p: &Position, field: impl FnOnce() -> String, issues: &mut Vec<Issue>) {
-    let message = match p.as_slice() {
-        [x, y, ..] if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 => {
-            return;
-        }
-        [x, y, ..] => {
-            format!("({x}, {y}) is not a longitude within ±180 and a latitude within ±90")
-        }
-        _ => "a position needs x and y".to_string(),
-    };
-    push(issues, Issue::new(field(), message));
+    check_shape(g, Extent::World, true, prefix, issues);
 }

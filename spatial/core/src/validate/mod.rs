@@ -4,10 +4,12 @@ pub mod gb28181;
 mod geometry;
 mod issue;
 mod properties;
+mod shape;
 
 pub use geometry::parse as parse_geometry;
 pub use issue::Issue;
 pub use properties::{china_offset, normalize_value, parse_datetime};
+pub use shape::check_shape;
 
 use std::collections::BTreeMap;
 

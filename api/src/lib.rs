@@ -3,11 +3,11 @@
 //! [`start`] is what the `onemap serve` binary runs; tests call it too, on a free port.
 
 pub mod attachment;
-pub mod body;
 pub mod caller;
 pub mod clock;
 pub mod config;
 pub mod coords;
+pub mod extract;
 pub mod jobs;
 pub mod problem;
 mod routes;

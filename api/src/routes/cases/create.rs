@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::attachments::{Upload, prepare};
 use super::{Cases, action_problem, actor, full_view, load, step_of, store};
-use crate::body::JsonBody;
 use crate::caller::Caller;
+use crate::extract::JsonBody;
 use crate::problem::Problem;
 use crate::state::AppState;
 

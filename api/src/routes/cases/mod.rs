@@ -10,7 +10,6 @@ pub mod actions;
 pub mod attachments;
 pub mod create;
 pub mod events;
-mod extract;
 pub mod read;
 pub mod stats;
 mod step;
@@ -18,13 +17,11 @@ pub mod tiles;
 mod view;
 pub mod workflows;
 
-pub use extract::{PathOf, QueryOf};
 pub use step::step_of;
 pub use view::{conflict, full_view, summary};
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use onemap_spatial::cases::{Case, CaseDetail, CaseStore};
 use onemap_workflow::{ActionError, Actor, CaseState, Engine, LoadError, Registry};
 use serde_json::json;
@@ -33,7 +30,7 @@ use tokio::sync::watch;
 use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::config::CaseSettings;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// The shipped definitions (`data/workflows/*.yaml`), built into the binary.
@@ -126,12 +123,8 @@ impl Cases {
     /// The engine of a stored case's workflow (a definition removed since is a 422).
     pub fn engine(&self, workflow: &str) -> Result<Engine<'_>, Problem> {
         self.registry.engine(workflow).ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown-workflow",
-                "Unknown workflow",
-            )
-            .detail(format!("no workflow `{workflow}` is defined"))
+            Problem::new(ProblemType::UnknownWorkflow)
+                .detail(format!("no workflow `{workflow}` is defined"))
         })
     }
 
@@ -158,14 +151,8 @@ pub fn actor(c: &Caller) -> Actor {
 
 /// The engine state a stored case carries.
 pub fn engine_state(c: &Case) -> Result<CaseState, Problem> {
-    serde_json::from_value(c.fields.engine.clone()).map_err(|e| {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "case-state",
-            "Unreadable case state",
-        )
-        .detail(format!("case {}: {e}", c.id))
-    })
+    serde_json::from_value(c.fields.engine.clone())
+        .map_err(|e| Problem::new(ProblemType::CaseState).detail(format!("case {}: {e}", c.id)))
 }
 
 /// An engine refusal as a problem: 403 names the allowed roles and levels, 404 an unknown
@@ -177,34 +164,23 @@ pub fn action_problem(e: ActionError) -> Problem {
             allowed_roles,
             allowed_levels,
             ..
-        } => Problem::new(StatusCode::FORBIDDEN, "forbidden-role", "Forbidden")
+        } => Problem::new(ProblemType::ForbiddenRole)
             .with("allowed_roles", json!(allowed_roles))
             .with("allowed_levels", json!(allowed_levels)),
         ActionError::ForbiddenJurisdiction { .. } => {
-            Problem::new(StatusCode::FORBIDDEN, "forbidden-jurisdiction", "Forbidden")
+            Problem::new(ProblemType::ForbiddenJurisdiction)
         }
         ActionError::NotResponsible { responsible, .. } => {
-            Problem::new(StatusCode::FORBIDDEN, "not-responsible", "Forbidden")
-                .with("responsible_level", json!(responsible))
+            Problem::new(ProblemType::NotResponsible).with("responsible_level", json!(responsible))
         }
-        ActionError::UnknownAction { .. } => {
-            Problem::new(StatusCode::NOT_FOUND, "unknown-action", "Unknown action")
+        ActionError::UnknownAction { .. } => Problem::new(ProblemType::UnknownAction),
+        ActionError::NotAllowedInState { allowed, .. } => {
+            Problem::new(ProblemType::ActionNotAllowed).with("allowed_actions", json!(allowed))
         }
-        ActionError::NotAllowedInState { allowed, .. } => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "action-not-allowed",
-            "Action not allowed now",
-        )
-        .with("allowed_actions", json!(allowed)),
         ActionError::VersionConflict { current, .. } => {
-            Problem::new(StatusCode::CONFLICT, "case-conflict", "Conflict")
-                .with("current_version", current)
+            Problem::new(ProblemType::CaseConflict).with("current_version", current)
         }
-        _ => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-action",
-            "Invalid action",
-        ),
+        _ => Problem::new(ProblemType::InvalidAction),
     };
     p.detail(detail)
 }

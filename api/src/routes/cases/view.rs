@@ -1,17 +1,16 @@
 //! Cases as JSON: the list summary, the full case for its caller, the 409 problem.
 
-use axum::http::StatusCode;
 use onemap_spatial::cases::{AttachmentMeta, Case, CaseDetail};
 use onemap_workflow::ActionDef;
 use serde_json::{Value, json};
 
 use super::{Cases, actor, engine_state};
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// 409 with the case as it is now, so the client can show it and decide again.
 pub fn conflict(detail: &CaseDetail, cases: &Cases, caller: &Caller) -> Problem {
-    Problem::new(StatusCode::CONFLICT, "case-conflict", "Conflict")
+    Problem::new(ProblemType::CaseConflict)
         .detail(format!(
             "case {} was changed by someone else; it is now at version {}",
             detail.case.id, detail.case.version

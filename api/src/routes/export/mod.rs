@@ -19,10 +19,10 @@ mod xlsx;
 use std::fmt::Display;
 use std::sync::Arc;
 
+use crate::extract::{Path, Query};
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Transformer;
 use onemap_spatial::cql2::Filter;
@@ -31,7 +31,7 @@ use onemap_spatial::{Feature, Layer};
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::routes::items::{content_crs, equality_filter, output_crs, parse_bbox, parse_filter};
 use crate::state::AppState;
 
@@ -92,9 +92,8 @@ pub async fn export(
     State(st): State<AppState>,
     _caller: Caller,
     Path(layer): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let l = st.catalog.layer(&layer)?.clone();
     let def = l.def.clone();
     let mut q = ItemQuery::default();
@@ -224,10 +223,5 @@ async fn blocking<T: Send + 'static>(
 /// 500: writing the file failed on our side.
 fn failed(e: impl Display) -> Problem {
     tracing::error!(error = %e, "export failed");
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "export-failed",
-        "Export failed",
-    )
-    .detail(e.to_string())
+    Problem::new(ProblemType::ExportFailed).detail(e.to_string())
 }

@@ -8,14 +8,13 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate};
 use onemap_spatial::Feature;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::failed;
 use super::table::{Cell, Columns};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// Excel's limit on a sheet name's length, in characters.
 const SHEET_NAME_MAX: usize = 31;
@@ -46,16 +45,12 @@ pub fn encode(
     for (r, f) in features.iter().enumerate() {
         for ((c, cell), name) in columns.cells(f).enumerate().zip(columns.names()) {
             write(sheet, r as u32 + 1, c as u16, cell, &formats).map_err(|e| match e {
-                XlsxError::MaxStringLengthExceeded => Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "cell-too-long",
-                    "Too long for Excel",
-                )
-                .detail(format!(
-                    "`{name}` of feature {} is longer than the 32,767 characters an Excel \
+                XlsxError::MaxStringLengthExceeded => Problem::new(ProblemType::CellTooLong)
+                    .detail(format!(
+                        "`{name}` of feature {} is longer than the 32,767 characters an Excel \
                      cell holds; export csv, geojson or gpkg instead",
-                    f.id
-                )),
+                        f.id
+                    )),
                 e => failed(e),
             })?;
         }

@@ -7,11 +7,10 @@
 
 use std::io::Cursor;
 
-use axum::http::StatusCode;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// Largest attachment accepted.
 pub const MAX_BYTES: usize = 20 << 20;
@@ -41,16 +40,13 @@ pub struct Processed {
 /// a thumbnail; PDF documents are kept as they are; anything else is 415.
 pub fn process(filename: &str, bytes: &[u8]) -> Result<Processed, Problem> {
     if bytes.len() > MAX_BYTES {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "attachment-too-large",
-            "Attachment too large",
-        )
-        .detail(format!(
-            "`{filename}` is {} bytes; attachments are limited to {} MiB",
-            bytes.len(),
-            MAX_BYTES >> 20
-        )));
+        return Err(
+            Problem::new(ProblemType::AttachmentTooLarge).detail(format!(
+                "`{filename}` is {} bytes; attachments are limited to {} MiB",
+                bytes.len(),
+                MAX_BYTES >> 20
+            )),
+        );
     }
     let base = Processed {
         filename: filename.to_owned(),
@@ -69,23 +65,13 @@ pub fn process(filename: &str, bytes: &[u8]) -> Result<Processed, Problem> {
     let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
         _ => {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "attachment-type",
-                "Unsupported attachment type",
-            )
-            .detail(format!(
+            return Err(Problem::new(ProblemType::AttachmentType).detail(format!(
                 "`{filename}` is not a JPEG, PNG or WebP image or a PDF document"
             )));
         }
     };
     let img = decode(bytes, format).map_err(|e| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "attachment-unreadable",
-            "Unreadable image",
-        )
-        .detail(format!("`{filename}`: {e}"))
+        Problem::new(ProblemType::AttachmentUnreadable).detail(format!("`{filename}`: {e}"))
     })?;
     let stored = fit(&img, STORED_SIDE);
     let dimensions = Some((stored.width(), stored.height()));
@@ -127,14 +113,7 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, Problem> {
     let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
         .encode_image(&rgb)
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "attachment-unreadable",
-                "Unreadable image",
-            )
-            .detail(e.to_string())
-        })?;
+        .map_err(|e| Problem::new(ProblemType::AttachmentUnreadable).detail(e.to_string()))?;
     Ok(out)
 }
 

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use axum::http::StatusCode;
 use onemap_coord::{CoordConfig, CoordError, Crs, Transformer};
 use parking_lot::RwLock;
 use serde_json::Value;
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// The CRS features are stored in.
 pub const STORE_CRS: Crs = Crs::Cgcs2000;
@@ -51,17 +50,17 @@ pub fn parse_crs(name: &str, value: &str) -> Result<Crs, Problem> {
     })
 }
 
-/// A conversion failure as a problem naming the point.
+/// A conversion failure as a problem naming the point: a point that cannot be converted is
+/// `coordinate-error` (422), a wrong CRS or correction is `bad-request` (400).
 pub fn problem(e: CoordError) -> Problem {
-    let status = match e {
+    let kind = match e {
         CoordError::NonFinite { .. }
         | CoordError::OutOfRange { .. }
         | CoordError::OutsideChina { .. }
-        | CoordError::ProjFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::BAD_REQUEST,
+        | CoordError::ProjFailed { .. } => ProblemType::CoordinateError,
+        _ => ProblemType::BadRequest,
     };
-    let mut p = Problem::new(status, "coordinate-error", "Coordinate conversion failed")
-        .detail(e.to_string());
+    let mut p = Problem::new(kind).detail(e.to_string());
     if let Some(i) = e.index() {
         p = p.with("point_index", i);
     }

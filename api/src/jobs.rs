@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// How long a finished job's result stays readable.
 const KEEP_FINISHED: Duration = Duration::from_secs(3600);
@@ -180,12 +180,8 @@ impl Jobs {
             ))
         })?;
         if job.owner.user != caller.user && caller.level != crate::caller::Level::City {
-            return Err(Problem::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "forbidden",
-                "Not your job",
-            )
-            .detail(format!("job `{id}` belongs to another user")));
+            return Err(Problem::new(ProblemType::Forbidden)
+                .detail(format!("job `{id}` belongs to another user")));
         }
         Ok(job)
     }

@@ -3,10 +3,10 @@
 //! [`start`] is what the `onemap serve` binary runs; tests call it too, on a free port.
 
 pub mod attachment;
-pub mod body;
 pub mod caller;
 pub mod config;
 pub mod coords;
+pub mod extract;
 mod geocoder;
 pub mod jobs;
 pub mod problem;

@@ -4,10 +4,8 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{FitMethod, Transformer, axis, fit};
 use serde::Deserialize;
@@ -15,18 +13,14 @@ use serde_json::{Value, json};
 
 use crate::caller::Caller;
 use crate::coords::{convert_geojson, parse_crs, problem};
-use crate::problem::Problem;
+use crate::extract::{JsonBody, Query, RawBody};
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// Most points one batch may carry.
 pub const MAX_POINTS: usize = 1_000_000;
 
 type Params = HashMap<String, String>;
-
-fn params(q: Result<Query<Params>, QueryRejection>) -> Result<Params, Problem> {
-    q.map(|Query(p)| p)
-        .map_err(|e| Problem::bad_request(e.body_text()))
-}
 
 /// `order=ne` means positions come and go as (north, east), the surveying convention.
 fn north_east(p: &Params) -> Result<bool, Problem> {
@@ -57,9 +51,8 @@ fn transformer(
 pub async fn convert_one(
     State(st): State<AppState>,
     _caller: Caller,
-    q: Result<Query<Params>, QueryRejection>,
+    Query(p): Query<Params>,
 ) -> Result<Json<Value>, Problem> {
-    let p = params(q)?;
     let t = transformer(
         &st,
         p.get("from").map(String::as_str),
@@ -99,10 +92,9 @@ pub async fn convert_many(
     State(st): State<AppState>,
     _caller: Caller,
     headers: HeaderMap,
-    q: Result<Query<Params>, QueryRejection>,
-    body: Bytes,
+    Query(p): Query<Params>,
+    RawBody(body): RawBody,
 ) -> Result<Response, Problem> {
-    let p = params(q)?;
     let ne = north_east(&p)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -116,10 +108,8 @@ pub async fn convert_many(
         )?;
         return convert_csv(&t, &body, ne);
     }
-    let mut v: Value = serde_json::from_slice(&body).map_err(|e| {
-        Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON")
-            .detail(e.to_string())
-    })?;
+    let mut v: Value = serde_json::from_slice(&body)
+        .map_err(|e| Problem::new(ProblemType::MalformedJson).detail(e.to_string()))?;
     if v.get("points").is_some() {
         let b: Batch = serde_json::from_value(v).map_err(|e| {
             Problem::bad_request(format!("points must be [[x, y], …] of numbers: {e}"))
@@ -246,7 +236,7 @@ struct FitRequest {
 /// (e.g. profile Shanghai 2000 → surveyed Shanghai 2000), with residuals and RMS.
 pub async fn fit_correction(
     _caller: Caller,
-    crate::body::JsonBody(body): crate::body::JsonBody,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<onemap_coord::Fit>, Problem> {
     let req: FitRequest = serde_json::from_value(body).map_err(|e| {
         Problem::bad_request(format!(

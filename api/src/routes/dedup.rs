@@ -1,19 +1,17 @@
 //! Buffer dedup of incoming reports: `POST /collections/{layer}/dedup`.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use onemap_coord::Crs;
 use onemap_spatial::dedup::{Checker, DedupRule, Outcome, Report, Verdict};
 use onemap_spatial::validate::Issue;
 use onemap_spatial::{Draft, Layer};
 use serde_json::{Map, Value, json};
 
-use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::coords::STORE_CRS;
-use crate::problem::Problem;
+use crate::extract::{JsonBody, Path, Query};
+use crate::problem::{Problem, ProblemType};
 use crate::routes::edit::input_crs;
 use crate::state::AppState;
 
@@ -83,17 +81,13 @@ pub fn on_create(
             .filter(|m| m.score >= rule.duplicate_score)
             .map(|m| m.id.to_string())
             .collect();
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "duplicate-report",
-            "Duplicate of an existing feature",
-        )
-        .detail(format!(
-            "layer `{}` already holds this report as feature {}",
-            layer.def.id,
-            ids.join(", ")
-        ))
-        .with("dedup", serde_json::to_value(&outcome).unwrap_or_default()));
+        return Err(Problem::new(ProblemType::DuplicateReport)
+            .detail(format!(
+                "layer `{}` already holds this report as feature {}",
+                layer.def.id,
+                ids.join(", ")
+            ))
+            .with("dedup", serde_json::to_value(&outcome).unwrap_or_default()));
     }
     Ok(Some(outcome))
 }
@@ -133,12 +127,11 @@ pub async fn dedup(
     State(st): State<AppState>,
     _caller: Caller,
     Path(layer): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
     JsonBody(mut body): JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let l = st.catalog.layer(&layer)?;
-    input_crs(&st, &query, &mut body)?;
-    let params = query.map(|q| q.0).unwrap_or_default();
+    input_crs(&st, &params, &mut body)?;
     let buffer_m = buffer_param(&params)?;
     let items = features(&body)?;
     if items.len() > MAX_REPORTS {

@@ -1,7 +1,6 @@
 //! Writing features: POST, PUT, PATCH (JSON merge patch) and DELETE with optimistic concurrency.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Crs;
@@ -10,10 +9,10 @@ use onemap_spatial::validate::{Issue, validate_feature};
 use onemap_spatial::{CatalogError, Draft, Feature, LayerDef, StoreError};
 use serde_json::{Map, Value};
 
-use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_geojson, parse_crs};
-use crate::problem::Problem;
+use crate::extract::{JsonBody, Path, Query};
+use crate::problem::{Problem, ProblemType};
 use crate::routes::items::{content_crs, crs_param, etag, output_crs, parse_id};
 use crate::routes::{dedup, geofill};
 use crate::state::AppState;
@@ -76,13 +75,10 @@ fn validate(
 /// body); converts the body's geometries to the store's CRS in place.
 pub(crate) fn input_crs(
     st: &AppState,
-    query: &Result<Query<Vec<(String, String)>>, QueryRejection>,
+    params: &[(String, String)],
     body: &mut Value,
 ) -> Result<Crs, Problem> {
-    let params = query
-        .as_ref()
-        .map_err(|e| Problem::bad_request(e.body_text()))?;
-    let mut crs = crs_param(&params.0)?;
+    let mut crs = crs_param(params)?;
     if let Some(c) = body.as_object_mut().and_then(|o| o.remove("crs")) {
         crs = parse_crs(
             "crs",
@@ -136,12 +132,11 @@ pub async fn create(
     caller: Caller,
     headers: HeaderMap,
     Path(layer): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
     JsonBody(mut body): JsonBody,
 ) -> Result<Response, Problem> {
     let l = st.catalog.layer(&layer)?;
-    let crs = input_crs(&st, &query, &mut body)?;
-    let params = query.map(|q| q.0).unwrap_or_default();
+    let crs = input_crs(&st, &params, &mut body)?;
     let geocoded = geocode_missing_point(&st, &l.def, &params, &mut body).await?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
@@ -167,15 +162,14 @@ pub async fn replace(
     caller: Caller,
     headers: HeaderMap,
     Path((layer, id)): Path<(String, String)>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
     JsonBody(mut body): JsonBody,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
     st.catalog.fetch(&layer, id).await?;
-    let crs = input_crs(&st, &query, &mut body)?;
-    let params = query.map(|q| q.0).unwrap_or_default();
+    let crs = input_crs(&st, &params, &mut body)?;
     let geocoded = geocode_missing_point(&st, &l.def, &params, &mut body).await?;
     let (geometry, props) = feature_parts(&body)?;
     let draft = validate(&l.def, geometry, &props)?;
@@ -226,14 +220,13 @@ pub async fn patch(
     caller: Caller,
     headers: HeaderMap,
     Path((layer, id)): Path<(String, String)>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
     JsonBody(mut body): JsonBody,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let l = st.catalog.layer(&layer)?;
-    let crs = input_crs(&st, &query, &mut body)?;
-    let params = query.map(|q| q.0).unwrap_or_default();
+    let crs = input_crs(&st, &params, &mut body)?;
     // With geocode=true, a new address without a new geometry moves the point to it.
     let gz = match geofill::wanted(&params)? {
         true => Some(geofill::gazetteer(&st).await?),
@@ -298,11 +291,9 @@ pub async fn patch(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(
-        Problem::new(StatusCode::CONFLICT, "busy-feature", "Conflict").detail(format!(
-            "feature {id} kept changing while the patch was applied; retry"
-        )),
-    )
+    Err(Problem::new(ProblemType::BusyFeature).detail(format!(
+        "feature {id} kept changing while the patch was applied; retry"
+    )))
 }
 
 /// `DELETE /collections/{layer}/items/{id}`: 204.

@@ -15,9 +15,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
@@ -29,7 +27,8 @@ use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, parse_crs, problem};
-use crate::problem::Problem;
+use crate::extract::{JsonBody, Query, RawBody};
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// Most addresses or points one batch may carry.
@@ -45,11 +44,6 @@ const MAX_RADIUS_M: f64 = 5_000.0;
 struct Params(Vec<(String, String)>);
 
 impl Params {
-    fn read(q: Result<Query<Vec<(String, String)>>, QueryRejection>) -> Result<Self, Problem> {
-        q.map(|Query(p)| Self(p))
-            .map_err(|e| Problem::bad_request(e.body_text()))
-    }
-
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -123,11 +117,7 @@ async fn gazetteer(st: &AppState) -> Result<Arc<Gazetteer>, Problem> {
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Problem> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         tracing::error!(error = %e, "geocoding task failed");
-        Problem::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "geocoder-failed",
-            "Geocoding failed",
-        )
+        Problem::new(ProblemType::InternalError).detail(format!("geocoding failed: {e}"))
     })
 }
 
@@ -165,9 +155,9 @@ fn forward_json(f: &Forward, t: &Transformer) -> Result<Value, Problem> {
 pub async fn geocode_one(
     State(st): State<AppState>,
     _caller: Caller,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let p = Params::read(q)?;
+    let p = Params(q);
     let (address, limit, upstream) = (
         p.required("address")?.to_string(),
         p.limit()?,
@@ -189,9 +179,9 @@ pub async fn geocode_one(
 pub async fn fused(
     State(st): State<AppState>,
     _caller: Caller,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let p = Params::read(q)?;
+    let p = Params(q);
     let (address, upstream) = (p.required("address")?.to_string(), p.upstream()?);
     let sh2000 = st.coords.transformer(STORE_CRS, Crs::Sh2000)?;
     let gz = gazetteer(&st).await?;
@@ -229,12 +219,6 @@ struct Row {
     address: Option<String>,
     /// Why the row could not be read.
     error: Option<String>,
-}
-
-fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
-    b.map_err(|e| {
-        Problem::new(e.status(), "unreadable-body", "Unreadable body").detail(e.body_text())
-    })
 }
 
 fn too_many(n: usize) -> Problem {
@@ -286,14 +270,8 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Row>, Problem> {
 
 /// JSON rows: `{"addresses": ["…" | {"id": …, "address": "…"}, …]}`.
 fn json_rows(body: &[u8]) -> Result<Vec<Row>, Problem> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        Problem::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "malformed-json",
-            "Malformed JSON",
-        )
-        .detail(e.to_string())
-    })?;
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| Problem::new(ProblemType::MalformedJson).detail(e.to_string()))?;
     let items = v["addresses"].as_array().ok_or_else(|| {
         Problem::bad_request("expected {\"addresses\": [\"…\" | {\"id\", \"address\"}, …]} or CSV")
     })?;
@@ -385,12 +363,11 @@ pub async fn geocode_many(
     State(st): State<AppState>,
     _caller: Caller,
     headers: HeaderMap,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    b: Result<Bytes, BytesRejection>,
+    Query(q): Query<Vec<(String, String)>>,
+    RawBody(b): RawBody,
 ) -> Result<Response, Problem> {
-    let p = Params::read(q)?;
+    let p = Params(q);
     let t = st.coords.transformer(STORE_CRS, p.crs()?)?;
-    let b = body(b)?;
     let rows = if is_csv(&headers, header::CONTENT_TYPE) {
         csv_rows(&b)?
     } else {
@@ -431,9 +408,9 @@ fn reverse_all(gz: &Gazetteer, t: &Transformer, pts: &[[f64; 2]], radius: f64) -
 pub async fn reverse_one(
     State(st): State<AppState>,
     _caller: Caller,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Json<Reverse>, Problem> {
-    let p = Params::read(q)?;
+    let p = Params(q);
     let (x, y, radius) = (p.number("x")?, p.number("y")?, p.radius()?);
     let (lon, lat) = st
         .coords
@@ -451,10 +428,10 @@ pub async fn reverse_one(
 pub async fn reverse_many(
     State(st): State<AppState>,
     _caller: Caller,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    crate::body::JsonBody(v): crate::body::JsonBody,
+    Query(q): Query<Vec<(String, String)>>,
+    JsonBody(v): JsonBody,
 ) -> Result<Json<Value>, Problem> {
-    let p = Params::read(q)?;
+    let p = Params(q);
     let t = st.coords.transformer(p.crs()?, STORE_CRS)?;
     let radius = p.radius()?;
     let pts: Vec<[f64; 2]> = serde_json::from_value(v["points"].clone()).map_err(|e| {

@@ -8,14 +8,13 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use onemap_geocode::gazetteer::Gazetteer;
 use onemap_geocode::service::geocode;
 use onemap_spatial::LayerDef;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// The property read for the address.
@@ -92,14 +91,7 @@ pub async fn gazetteer(st: &AppState) -> Result<Arc<Gazetteer>, Problem> {
     let (geocoder, catalog) = (st.geocoder.clone(), st.catalog.clone());
     tokio::task::spawn_blocking(move || geocoder.gazetteer(&catalog))
         .await
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "gazetteer-unavailable",
-                "The gazetteer is unavailable",
-            )
-            .detail(e.to_string())
-        })
+        .map_err(|e| Problem::new(ProblemType::GazetteerUnavailable).detail(e.to_string()))
 }
 
 /// [`fill`] on a GeoJSON Feature body; a failure is a 422 naming the address.
@@ -135,10 +127,5 @@ pub fn fill_feature(
 
 /// 422 for an address that does not geocode (or is missing), naming why.
 pub fn failed(reason: String) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "geocode-failed",
-        "The address does not geocode",
-    )
-    .detail(reason)
+    Problem::new(ProblemType::GeocodeFailed).detail(reason)
 }

@@ -1,7 +1,7 @@
 //! Reading features: `GET /collections/{layer}/items[/{id}]`.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use crate::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::Rect;
@@ -81,9 +81,8 @@ pub async fn list(
     _caller: Caller,
     headers: HeaderMap,
     Path(layer): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let l = st.catalog.layer(&layer)?;
     let mut q = ItemQuery {
         limit: DEFAULT_LIMIT,
@@ -189,9 +188,8 @@ pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,
     Path((layer, id)): Path<(String, String)>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let crs = crs_param(&params)?;
     let id = parse_id(&id)?;
     let f = st.catalog.fetch(&layer, id).await?;

@@ -3,8 +3,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use crate::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde_json::Value;

@@ -1,7 +1,8 @@
 //! Layer listings: `/layers` for viewers and `/collections` in OGC API – Features shape.
 
+use crate::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use onemap_spatial::Layer;
 use onemap_spatial::items::ItemQuery;

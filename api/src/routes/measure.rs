@@ -13,9 +13,7 @@
 //! CGCS2000 coordinates on WGS84 is exact for every practical purpose.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use geo::{Geodesic, GeodesicArea, Geometry, Length, Polygon};
 use geojson::feature::Id;
@@ -25,9 +23,9 @@ use onemap_spatial::validate::{Issue, check_shape};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::body::JsonBody;
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::extract::{JsonBody, Query};
+use crate::problem::{Problem, ProblemType};
 use crate::routes::coord::MAX_POINTS;
 use crate::routes::edit::input_crs;
 use crate::state::AppState;
@@ -36,7 +34,7 @@ use crate::state::AppState;
 /// every coordinate of a large geometry is wrong.
 const MAX_ISSUES: usize = 20;
 
-type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
+type Params = Vec<(String, String)>;
 
 /// `POST /measure[?crs=]`: the geodesic measures of a GeoJSON geometry, Feature or
 /// FeatureCollection whose coordinates are in `crs` (the parameter or a `"crs"` member of
@@ -67,23 +65,18 @@ type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 pub async fn measure(
     State(st): State<AppState>,
     _caller: Caller,
-    query: Params,
+    Query(params): Query<Params>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, Problem> {
     // Converting and measuring a million positions is CPU work: keep it off the async workers.
-    tokio::task::spawn_blocking(move || measure_body(&st, &query, body))
+    tokio::task::spawn_blocking(move || measure_body(&st, &params, body))
         .await
         .map_err(|e| {
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal-error",
-                "Internal error",
-            )
-            .detail(format!("measuring failed: {e}"))
+            Problem::new(ProblemType::InternalError).detail(format!("measuring failed: {e}"))
         })?
 }
 
-fn measure_body(st: &AppState, query: &Params, mut body: Value) -> Result<Response, Problem> {
+fn measure_body(st: &AppState, params: &Params, mut body: Value) -> Result<Response, Problem> {
     // Counted before converting, so an oversized body costs no conversion.
     let n = count_positions(&body);
     if n > MAX_POINTS {
@@ -92,7 +85,7 @@ fn measure_body(st: &AppState, query: &Params, mut body: Value) -> Result<Respon
         ))
         .with("coordinates", n));
     }
-    input_crs(st, query, &mut body)?;
+    input_crs(st, params, &mut body)?;
     let gj: GeoJson = serde_json::from_value(body).map_err(|e| {
         Problem::bad_request(format!(
             "the body is not a GeoJSON geometry, Feature or FeatureCollection: {e}"

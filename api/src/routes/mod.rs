@@ -24,7 +24,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::services::ServeDir;
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// Room for a million points in a batch conversion (about 40 bytes each as JSON).
@@ -119,13 +119,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/fonts/{stack}/{range}", get(viewer::glyphs))
         .nest_service("/static", ServeDir::new(&state.static_dir))
         .fallback(|| async { Problem::not_found("no such resource") })
-        .method_not_allowed_fallback(|| async {
-            Problem::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                "Method not allowed",
-            )
-        })
+        .method_not_allowed_fallback(|| async { Problem::new(ProblemType::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }

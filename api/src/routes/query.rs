@@ -30,10 +30,10 @@ use serde_json::{Value, json};
 
 use axum::extract::State;
 
-use crate::body::JsonBody;
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, convert_geojson, parse_crs};
-use crate::problem::Problem;
+use crate::extract::JsonBody;
+use crate::problem::{Problem, ProblemType};
 use crate::routes::items::{output_crs, parse_filter};
 use crate::state::AppState;
 
@@ -251,13 +251,6 @@ pub async fn query(
         }))
     })
     .await
-    .map_err(|e| {
-        Problem::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "query-failed",
-            "Query failed",
-        )
-        .detail(e.to_string())
-    })?
+    .map_err(|e| Problem::new(ProblemType::QueryFailed).detail(e.to_string()))?
     .map(Json)
 }

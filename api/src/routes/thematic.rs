@@ -8,9 +8,9 @@
 
 use std::sync::{Arc, LazyLock};
 
+use crate::extract::{Path, Query};
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_spatial::classify::{self, Method};
@@ -169,9 +169,8 @@ pub async fn thematic(
     State(st): State<AppState>,
     _caller: Caller,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let req = parse(&params)?;
     let colours = colours(&req.ramp, req.classes)?;
     let c = classify_request(&st, &req)?;
@@ -234,9 +233,8 @@ pub async fn tile(
     State(st): State<AppState>,
     _caller: Caller,
     Path((z, x, y)): Path<(String, String, String)>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let num = |v: &str| -> Result<u32, Problem> {
         v.parse().map_err(|_| {
             Problem::bad_request(format!(

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use crate::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_spatial::Catalog;
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// `?crs=` on tile requests: the basemap's coordinate system.
@@ -109,14 +110,7 @@ pub async fn tile(
                 }
             })
             .await
-            .map_err(|e| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "render-failed",
-                    "Tile rendering failed",
-                )
-                .detail(e.to_string())
-            })?
+            .map_err(|e| Problem::new(ProblemType::RenderFailed).detail(e.to_string()))?
             .map_err(tile_problem)?
         }
     };
@@ -156,12 +150,7 @@ pub async fn tile(
 /// else is the request's.
 fn tile_problem(e: TileError) -> Problem {
     match e {
-        TileError::Database(m) => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store-unavailable",
-            "Store unavailable",
-        )
-        .detail(m),
+        TileError::Database(m) => Problem::new(ProblemType::StoreUnavailable).detail(m),
         e => Problem::bad_request(e.to_string()),
     }
 }

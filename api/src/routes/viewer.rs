@@ -1,6 +1,7 @@
 //! The one-map viewer page and the glyphs its labels need.
 
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 

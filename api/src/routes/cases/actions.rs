@@ -6,15 +6,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use bytes::Bytes;
 use onemap_cases::Acting;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::attachments::{Upload, prepare};
-use super::{PathOf, actor, full_view, problem};
+use super::{actor, full_view, problem};
 use crate::caller::Caller;
+use crate::extract::{Path, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -35,12 +34,9 @@ struct ActionBody {
 pub async fn act(
     State(st): State<AppState>,
     caller: Caller,
-    PathOf((id, action)): PathOf<(i64, String)>,
-    body: Result<Bytes, BytesRejection>,
+    Path((id, action)): Path<(i64, String)>,
+    RawBody(body): RawBody,
 ) -> Result<Json<Value>, Problem> {
-    let body = body.map_err(|e| {
-        Problem::new(e.status(), "body-unreadable", "Unreadable body").detail(e.body_text())
-    })?;
     let body: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {

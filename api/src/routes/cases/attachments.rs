@@ -4,14 +4,15 @@
 //! action and its photos are one request and one transaction (no half-attached files).
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use onemap_spatial::cases::NewAttachment;
 use serde::Deserialize;
 
 use crate::attachment::{self, MAX_BYTES};
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::extract::Path;
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// Files one action may carry.
@@ -32,15 +33,12 @@ pub struct Upload {
 /// async workers; all belong to the step's first history entry.
 pub async fn prepare(uploads: Vec<Upload>) -> Result<Vec<NewAttachment>, Problem> {
     if uploads.len() > MAX_FILES {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-many-attachments",
-            "Too many attachments",
-        )
-        .detail(format!(
-            "{} files; an action takes at most {MAX_FILES}",
-            uploads.len()
-        )));
+        return Err(
+            Problem::new(ProblemType::TooManyAttachments).detail(format!(
+                "{} files; an action takes at most {MAX_FILES}",
+                uploads.len()
+            )),
+        );
     }
     tokio::task::spawn_blocking(move || uploads.iter().map(convert).collect())
         .await
@@ -78,7 +76,7 @@ fn base64(text: &str) -> Option<Vec<u8>> {
 pub async fn file(
     State(st): State<AppState>,
     _caller: Caller,
-    super::PathOf((id, aid)): super::PathOf<(i64, i64)>,
+    Path((id, aid)): Path<(i64, i64)>,
 ) -> Result<Response, Problem> {
     send(&st, id, aid, false).await
 }
@@ -87,7 +85,7 @@ pub async fn file(
 pub async fn thumbnail(
     State(st): State<AppState>,
     _caller: Caller,
-    super::PathOf((id, aid)): super::PathOf<(i64, i64)>,
+    Path((id, aid)): Path<(i64, i64)>,
 ) -> Result<Response, Problem> {
     send(&st, id, aid, true).await
 }

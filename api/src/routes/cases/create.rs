@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::attachments::{Upload, prepare};
 use super::{actor, full_view, problem};
-use crate::body::JsonBody;
 use crate::caller::Caller;
+use crate::extract::JsonBody;
 use crate::problem::Problem;
 use crate::state::AppState;
 

@@ -15,8 +15,8 @@ use onemap_spatial::cases::CaseEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{PathOf, QueryOf};
 use crate::caller::Caller;
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -52,7 +52,7 @@ pub async fn events(
     State(st): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    QueryOf(q): QueryOf<EventsQuery>,
+    Query(q): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     let resume = headers
         .get("last-event-id")
@@ -117,7 +117,7 @@ fn visible(caller: &Caller, e: &CaseEvent) -> bool {
 pub async fn deliveries(
     State(st): State<AppState>,
     _caller: Caller,
-    PathOf(id): PathOf<i64>,
+    Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>, Problem> {
     let log = st.cases.store().deliveries(id).await?;
     Ok(axum::Json(Value::Array(

@@ -9,23 +9,20 @@ pub mod actions;
 pub mod attachments;
 pub mod create;
 pub mod events;
-mod extract;
 pub mod read;
 pub mod stats;
 pub mod tiles;
 mod view;
 pub mod workflows;
 
-pub use extract::{PathOf, QueryOf};
 pub use view::{full_view, summary};
 
-use axum::http::StatusCode;
 use onemap_cases::{CaseFailure, CaseService};
 use onemap_workflow::{ActionError, Actor};
 use serde_json::json;
 
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// The engine's view of the caller.
 pub fn actor(c: &Caller) -> Actor {
@@ -44,25 +41,15 @@ pub fn problem(e: CaseFailure, cases: &CaseService, caller: &Caller) -> Problem 
     let detail = e.to_string();
     match e {
         CaseFailure::NoSuchWorkflow(_) | CaseFailure::NotFound(_) => Problem::not_found(detail),
-        CaseFailure::WorkflowGone(_) => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown-workflow",
-            "Unknown workflow",
-        )
-        .detail(detail),
+        CaseFailure::WorkflowGone(_) => Problem::new(ProblemType::UnknownWorkflow).detail(detail),
         CaseFailure::BadRequest(_) => Problem::bad_request(detail),
         CaseFailure::InvalidFeature(issues) => Problem::invalid(issues),
         CaseFailure::Refused(e) => action_problem(e),
-        CaseFailure::Conflict(d) => Problem::new(StatusCode::CONFLICT, "case-conflict", "Conflict")
+        CaseFailure::Conflict(d) => Problem::new(ProblemType::CaseConflict)
             .detail(detail)
             .with("current_version", d.case.version)
             .with("case", full_view(&d, cases, caller)),
-        CaseFailure::BadState { .. } => Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "case-state",
-            "Unreadable case state",
-        )
-        .detail(detail),
+        CaseFailure::BadState { .. } => Problem::new(ProblemType::CaseState).detail(detail),
         CaseFailure::Catalog(e) => e.into(),
         CaseFailure::Store(e) => e.into(),
     }
@@ -77,34 +64,23 @@ fn action_problem(e: ActionError) -> Problem {
             allowed_roles,
             allowed_levels,
             ..
-        } => Problem::new(StatusCode::FORBIDDEN, "forbidden-role", "Forbidden")
+        } => Problem::new(ProblemType::ForbiddenRole)
             .with("allowed_roles", json!(allowed_roles))
             .with("allowed_levels", json!(allowed_levels)),
         ActionError::ForbiddenJurisdiction { .. } => {
-            Problem::new(StatusCode::FORBIDDEN, "forbidden-jurisdiction", "Forbidden")
+            Problem::new(ProblemType::ForbiddenJurisdiction)
         }
         ActionError::NotResponsible { responsible, .. } => {
-            Problem::new(StatusCode::FORBIDDEN, "not-responsible", "Forbidden")
-                .with("responsible_level", json!(responsible))
+            Problem::new(ProblemType::NotResponsible).with("responsible_level", json!(responsible))
         }
-        ActionError::UnknownAction { .. } => {
-            Problem::new(StatusCode::NOT_FOUND, "unknown-action", "Unknown action")
+        ActionError::UnknownAction { .. } => Problem::new(ProblemType::UnknownAction),
+        ActionError::NotAllowedInState { allowed, .. } => {
+            Problem::new(ProblemType::ActionNotAllowed).with("allowed_actions", json!(allowed))
         }
-        ActionError::NotAllowedInState { allowed, .. } => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "action-not-allowed",
-            "Action not allowed now",
-        )
-        .with("allowed_actions", json!(allowed)),
         ActionError::VersionConflict { current, .. } => {
-            Problem::new(StatusCode::CONFLICT, "case-conflict", "Conflict")
-                .with("current_version", current)
+            Problem::new(ProblemType::CaseConflict).with("current_version", current)
         }
-        _ => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-action",
-            "Invalid action",
-        ),
+        _ => Problem::new(ProblemType::InvalidAction),
     };
     p.detail(detail)
 }

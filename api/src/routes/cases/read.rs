@@ -2,15 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use geo::Rect;
 use onemap_spatial::cases::{CaseFilter, FeatureRef};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{PathOf, QueryOf, full_view, problem, summary};
+use super::{full_view, problem, summary};
 use crate::caller::{Caller, Level};
-use crate::problem::Problem;
+use crate::extract::{Path, Query};
+use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// Largest page of `GET /cases`.
@@ -84,12 +84,8 @@ impl FilterQuery {
 
 /// 403 for a caller asking beyond their area.
 fn outside(what: &str, own: &str) -> Problem {
-    Problem::new(
-        StatusCode::FORBIDDEN,
-        "outside-jurisdiction",
-        "Outside your jurisdiction",
-    )
-    .detail(format!("you may only see the cases of {what} {own}"))
+    Problem::new(ProblemType::OutsideJurisdiction)
+        .detail(format!("you may only see the cases of {what} {own}"))
 }
 
 fn bbox(s: &str) -> Result<Rect<f64>, Problem> {
@@ -111,7 +107,7 @@ fn bbox(s: &str) -> Result<Rect<f64>, Problem> {
 pub async fn one(
     State(st): State<AppState>,
     caller: Caller,
-    PathOf(id): PathOf<i64>,
+    Path(id): Path<i64>,
 ) -> Result<Json<Value>, Problem> {
     let case = st
         .cases
@@ -138,7 +134,7 @@ pub async fn one(
 pub async fn list(
     State(st): State<AppState>,
     caller: Caller,
-    QueryOf(q): QueryOf<FilterQuery>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
     if q.by.is_some() {
         return Err(Problem::bad_request("`by` belongs to /cases/stats"));
@@ -150,8 +146,8 @@ pub async fn list(
 pub async fn of_feature(
     State(st): State<AppState>,
     caller: Caller,
-    PathOf((layer, id)): PathOf<(String, i64)>,
-    QueryOf(q): QueryOf<FilterQuery>,
+    Path((layer, id)): Path<(String, i64)>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
     st.catalog.layer(&layer)?;
     let filter = CaseFilter {

@@ -5,9 +5,9 @@ use axum::extract::State;
 use onemap_spatial::cases::Dimension;
 use serde_json::{Value, json};
 
-use super::QueryOf;
 use super::read::FilterQuery;
 use crate::caller::Caller;
+use crate::extract::Query;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub async fn stats(
     State(st): State<AppState>,
     caller: Caller,
-    QueryOf(q): QueryOf<FilterQuery>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Json<Value>, Problem> {
     let by = q.by.as_deref().unwrap_or("state");
     let dim = match by {

@@ -14,8 +14,8 @@ use onemap_tiles::{TileId, render_features};
 use serde_json::json;
 
 use super::read::FilterQuery;
-use super::{PathOf, QueryOf};
 use crate::caller::Caller;
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -38,8 +38,8 @@ static CASES: LazyLock<Arc<LayerDef>> = LazyLock::new(|| {
 pub async fn tile(
     State(st): State<AppState>,
     caller: Caller,
-    PathOf((z, x, y)): PathOf<(u32, u32, String)>,
-    QueryOf(q): QueryOf<FilterQuery>,
+    Path((z, x, y)): Path<(u32, u32, String)>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Response, Problem> {
     let y: u32 = y
         .strip_suffix(".mvt")

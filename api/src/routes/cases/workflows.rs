@@ -6,6 +6,7 @@ use onemap_workflow::mermaid;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -26,7 +27,7 @@ pub async fn list(State(st): State<AppState>, _caller: Caller) -> Json<Value> {
 pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,
-    super::PathOf(id): super::PathOf<String>,
+    Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let def = st
         .cases

@@ -13,10 +13,10 @@
 use std::fmt::Display;
 use std::sync::Arc;
 
+use crate::extract::{Path, Query};
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::Transformer;
 use onemap_formats::write::{Columns, WriteError, csv, geojson, gpkg, xlsx};
@@ -27,7 +27,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::routes::items::{content_crs, equality_filter, output_crs, parse_bbox, parse_filter};
 use crate::state::AppState;
 
@@ -86,9 +86,8 @@ pub async fn export(
     State(st): State<AppState>,
     _caller: Caller,
     Path(layer): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let l = st.catalog.layer(&layer)?.clone();
     let def = l.def.clone();
     let mut q = ItemQuery::default();
@@ -226,12 +225,9 @@ async fn blocking<T: Send + 'static>(
 impl From<WriteError> for Problem {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::CellTooLong { .. } => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "cell-too-long",
-                "Too long for Excel",
-            )
-            .detail(e.to_string()),
+            WriteError::CellTooLong { .. } => {
+                Problem::new(ProblemType::CellTooLong).detail(e.to_string())
+            }
             e => failed(e),
         }
     }
@@ -240,10 +236,5 @@ impl From<WriteError> for Problem {
 /// 500: writing the file failed on our side.
 fn failed(e: impl Display) -> Problem {
     tracing::error!(error = %e, "export failed");
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "export-failed",
-        "Export failed",
-    )
-    .detail(e.to_string())
+    Problem::new(ProblemType::ExportFailed).detail(e.to_string())
 }

@@ -24,10 +24,10 @@ mod spool;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use crate::extract::{Path, Query};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onemap_coord::{Crs, Transformer};
@@ -41,7 +41,7 @@ use serde_json::{Value, json};
 use crate::caller::Caller;
 use crate::coords::{Coords, STORE_CRS, convert_geojson, parse_crs};
 use crate::jobs::Job;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 use crate::routes::dedup::rule;
 use crate::routes::geofill;
 use crate::state::AppState;
@@ -183,11 +183,10 @@ pub async fn import(
     State(st): State<AppState>,
     caller: Caller,
     Path(layer): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let Query(params) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let o = options(&params, &headers)?;
     let l = st.catalog.layer(&layer)?.clone();
     if l.in_database() {
@@ -249,14 +248,7 @@ async fn run(
             check(&coords, &l, &o, gz.as_deref(), incoming, &job)
         })
         .await
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "import-failed",
-                "The import failed",
-            )
-            .detail(e.to_string())
-        })??
+        .map_err(|e| Problem::new(ProblemType::ImportFailed).detail(e.to_string()))??
     };
     drop(file);
     let Checked {
@@ -269,15 +261,11 @@ async fn run(
         return Ok((StatusCode::OK, report));
     }
     if invalid > 0 && o.abort {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "import-aborted",
-            "Invalid rows: nothing was imported",
-        )
-        .detail(format!(
-            "{invalid} of {total} rows are invalid; fix them or import with on_error=skip"
-        ))
-        .with("report", report));
+        return Err(Problem::new(ProblemType::ImportAborted)
+            .detail(format!(
+                "{invalid} of {total} rows are invalid; fix them or import with on_error=skip"
+            ))
+            .with("report", report));
     }
     let created = st.catalog.create(&l.def.id, drafts).await?;
     tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %l.def.id, created = created.len(), "import");
@@ -386,14 +374,7 @@ fn check(
     }
     let rows_seen = total;
     let read = incoming.finish();
-    read.map_err(|m| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable-file",
-            "The file cannot be read",
-        )
-        .detail(m)
-    })?;
+    read.map_err(|m| Problem::new(ProblemType::UnreadableFile).detail(m))?;
     job.progress.advance(rows_seen as u64, Some(1.0));
     job.progress.phase("duplicate check");
     let dedup = dedup(coords, l, &new)?;

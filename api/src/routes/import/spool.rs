@@ -4,22 +4,14 @@
 use std::io::Write;
 
 use axum::body::Body;
-use axum::http::StatusCode;
 use futures_util::StreamExt;
 use tempfile::NamedTempFile;
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemType};
 
 /// Writes the body to a temporary file (deleted when dropped); more than `limit` bytes → 413.
 pub async fn to_temp_file(body: Body, limit: u64) -> Result<(NamedTempFile, u64), Problem> {
-    let io = |e: std::io::Error| {
-        Problem::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "no-space",
-            "Cannot store the upload",
-        )
-        .detail(e.to_string())
-    };
+    let io = |e: std::io::Error| Problem::new(ProblemType::NoSpace).detail(e.to_string());
     let mut file = NamedTempFile::new().map_err(io)?;
     let mut stream = body.into_data_stream();
     let mut size = 0u64;
@@ -28,12 +20,8 @@ pub async fn to_temp_file(body: Body, limit: u64) -> Result<(NamedTempFile, u64)
             chunk.map_err(|e| Problem::bad_request(format!("could not read the body: {e}")))?;
         size += chunk.len() as u64;
         if size > limit {
-            return Err(Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "Body too large",
-            )
-            .detail(format!("imports are limited to {} MiB", limit >> 20)));
+            return Err(Problem::new(ProblemType::BodyTooLarge)
+                .detail(format!("imports are limited to {} MiB", limit >> 20)));
         }
         // Small synchronous writes to a local file; the page cache absorbs them.
         file.write_all(&chunk).map_err(io)?;

@@ -186,3 +186,14 @@ impl Jobs {
         Ok(job)
     }
 }
+
+/// An import reports its phases and rows to its job.
+impl onemap_intake::Progress for Job {
+    fn phase(&self, phase: &'static str) {
+        self.progress.phase(phase);
+    }
+
+    fn advance(&self, rows: u64, fraction: Option<f64>) {
+        self.progress.advance(rows, fraction);
+    }
+}

@@ -44,7 +44,7 @@ fn transformer(
         "to",
         to.ok_or_else(|| Problem::bad_request("`to` (a CRS) is required"))?,
     )?;
-    st.coords.transformer(from, to)
+    Ok(st.coords.transformer(from, to)?)
 }
 
 /// `GET /coord/convert?from=&to=&x=&y=[&order=ne]` → `{"x","y","crs"}`.

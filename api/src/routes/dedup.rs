@@ -18,11 +18,6 @@ use crate::state::AppState;
 /// The most reports one request may check.
 const MAX_REPORTS: usize = 100_000;
 
-/// The layer's declared rule, or the default (distance only, 50 m) for layers without one.
-pub fn rule(layer: &Layer) -> DedupRule {
-    layer.def.dedup.clone().unwrap_or_default()
-}
-
 /// Checks reports against a layer held in memory.
 pub fn check(
     st: &AppState,
@@ -71,7 +66,7 @@ pub fn on_create(
             )));
         }
     };
-    let rule = rule(layer);
+    let rule = layer.def.dedup_rule();
     let report = Report::from_draft(&rule, draft);
     let outcome = check(st, layer, &rule, buffer_param(params)?, &[report])?.remove(0);
     if reject && outcome.verdict == Verdict::Duplicate {
@@ -140,7 +135,7 @@ pub async fn dedup(
             items.len()
         )));
     }
-    let rule = rule(l);
+    let rule = l.def.dedup_rule();
     let mut reports = Vec::with_capacity(items.len());
     let mut issues = Vec::new();
     for (i, f) in items.iter().enumerate() {

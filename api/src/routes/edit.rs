@@ -269,7 +269,8 @@ pub async fn patch(
             && !obj.contains_key("geometry")
         {
             let mut moved = Some(Value::Null);
-            let f = geofill::fill(gz, &l.def, &mut moved, &mut props).map_err(geofill::failed)?;
+            let f = onemap_geocode::fill::fill(gz, &l.def, &mut moved, &mut props)
+                .map_err(geofill::failed)?;
             geometry = moved.unwrap_or(geometry);
             geocoded.extend(f.map(|f| ("geocoded", serde_json::to_value(f).unwrap_or_default())));
         }

@@ -8,28 +8,13 @@
 
 use std::sync::Arc;
 
+use onemap_geocode::fill::{Filled, fill};
 use onemap_geocode::gazetteer::Gazetteer;
-use onemap_geocode::service::geocode;
 use onemap_spatial::LayerDef;
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
-
-/// The property read for the address.
-const ADDRESS: &str = "address";
-/// Properties written when the layer declares them.
-const LEVEL: &str = "geocode_level";
-const CONFIDENCE: &str = "geocode_confidence";
-
-/// How a point was found, reported with the write.
-#[derive(Debug, Clone, Serialize)]
-pub struct Filled {
-    pub level: String,
-    pub confidence: f64,
-    pub standard_address: String,
-}
 
 /// Reads `geocode=true|false` (default false).
 pub fn wanted(params: &[(String, String)]) -> Result<bool, Problem> {
@@ -44,46 +29,6 @@ pub fn wanted(params: &[(String, String)]) -> Result<bool, Problem> {
             "geocode `{v}`: expected true or false"
         ))),
     }
-}
-
-/// Fills a missing geometry (GeoJSON, store CRS) from the address. Ok(None) when the geometry
-/// was given; Err(reason) when there is no address or it does not geocode.
-pub fn fill(
-    gz: &Gazetteer,
-    def: &LayerDef,
-    geometry: &mut Option<Value>,
-    props: &mut Map<String, Value>,
-) -> Result<Option<Filled>, String> {
-    if geometry.as_ref().is_some_and(|g| !g.is_null()) {
-        return Ok(None);
-    }
-    let Some(address) = props.get(ADDRESS).and_then(Value::as_str) else {
-        return Err(format!("no geometry and no `{ADDRESS}` to geocode"));
-    };
-    let answer = geocode(gz, address, 1);
-    let Some(best) = answer.candidates.first() else {
-        return Err(format!(
-            "`{address}` does not geocode: {}",
-            answer.reason.as_deref().unwrap_or("no match")
-        ));
-    };
-    let level = serde_json::to_value(best.level)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let confidence = (best.confidence * 1000.0).round() / 1000.0;
-    *geometry = Some(json!({"type": "Point", "coordinates": [best.lon, best.lat]}));
-    if def.property(LEVEL).is_some() {
-        props.insert(LEVEL.into(), Value::from(level.clone()));
-    }
-    if def.property(CONFIDENCE).is_some() {
-        props.insert(CONFIDENCE.into(), Value::from(confidence));
-    }
-    Ok(Some(Filled {
-        level,
-        confidence,
-        standard_address: best.standard_address.clone(),
-    }))
 }
 
 /// The current gazetteer, off the async workers (the first call after a change rebuilds it).

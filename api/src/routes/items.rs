@@ -166,6 +166,7 @@ pub fn output_crs(st: &AppState, crs: Crs) -> Result<Option<Transformer>, Proble
     (crs != STORE_CRS)
         .then(|| st.coords.transformer(STORE_CRS, crs))
         .transpose()
+        .map_err(Problem::from)
 }
 
 /// The `Content-Crs` header (OGC API – Features Part 2) naming the CRS of a response.

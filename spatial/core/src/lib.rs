@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalog;
 pub mod classify;
 pub mod cql2;
+pub mod crs;
 pub mod dedup;
 pub mod feature;
 pub mod geojson_out;

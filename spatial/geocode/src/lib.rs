@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod admin;
+pub mod fill;
 pub mod forward;
 pub mod gazetteer;
 pub mod interpolate;

@@ -21,54 +21,29 @@
 
 mod spool;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-
-use crate::extract::{Path, Query};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use onemap_coord::{Crs, Transformer};
-use onemap_formats::read::{self, Row};
-use onemap_geocode::gazetteer::Gazetteer;
-use onemap_spatial::dedup::{Checker, Report, Verdict};
-use onemap_spatial::validate::validate_feature;
-use onemap_spatial::{Draft, Feature, Layer};
-use serde_json::{Value, json};
+use onemap_intake::{ImportFailure, Importer, Options};
+use serde_json::json;
 
 use crate::caller::Caller;
-use crate::coords::{Coords, STORE_CRS, convert_geojson, parse_crs};
-use crate::jobs::Job;
+use crate::coords::parse_crs;
+use crate::extract::{Path, Query};
 use crate::problem::{Problem, ProblemType};
-use crate::routes::dedup::rule;
-use crate::routes::geofill;
 use crate::state::AppState;
-
-/// At most this many errors and dedup matches are listed in a report (all are counted).
-const LISTED: usize = 1000;
-
-/// Rows checked against the index per read lock, so writers are not held up for long.
-const DEDUP_CHUNK: usize = 10_000;
-
-/// What the request asks.
-#[derive(Clone)]
-struct Options {
-    format: String,
-    commit: bool,
-    abort: bool,
-    /// Overrides the CRS the file declares.
-    crs: Option<Crs>,
-    table: Option<String>,
-    background: bool,
-    /// Rows without a geometry get the point their `address` geocodes to.
-    geocode: bool,
-}
 
 const FORMATS: &str = "geojson, csv, xlsx, shp (zipped) or gpkg";
 
-fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, Problem> {
+/// The import's options, and whether to answer at once with the job (`async=true` or
+/// `Prefer: respond-async`).
+fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<(Options, bool), Problem> {
+    let mut background = headers
+        .get("prefer")
+        .and_then(|p| p.to_str().ok())
+        .is_some_and(|p| p.contains("respond-async"));
     let mut o = Options {
         format: String::new(),
         commit: false,
@@ -76,10 +51,6 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, 
         crs: None,
         table: None,
         geocode: false,
-        background: headers
-            .get("prefer")
-            .and_then(|p| p.to_str().ok())
-            .is_some_and(|p| p.contains("respond-async")),
     };
     for (k, v) in params {
         match (k.as_str(), v.as_str()) {
@@ -97,8 +68,8 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, 
             ("table", t) => o.table = Some(t.to_owned()),
             ("geocode", "true") => o.geocode = true,
             ("geocode", "false") => o.geocode = false,
-            ("async", "true") => o.background = true,
-            ("async", "false") => o.background = false,
+            ("async", "true") => background = true,
+            ("async", "false") => background = false,
             (k, v) => {
                 return Err(Problem::bad_request(format!(
                     "parameter `{k}={v}` is not understood"
@@ -111,71 +82,7 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<Options, 
             "`format` is required: {FORMATS}"
         )));
     }
-    Ok(o)
-}
-
-/// (column, message) pairs for a row that cannot be imported.
-type RowIssues = Vec<(String, String)>;
-
-/// Converts, geocodes (when asked) and validates one row into the draft to store; the
-/// geocoding level when the point came from the address.
-fn check_row(
-    layer: &Layer,
-    to_store: Option<&Transformer>,
-    gz: Option<&Gazetteer>,
-    mut row: Row,
-) -> Result<(Draft, Option<String>), RowIssues> {
-    if !row.issues.is_empty() {
-        return Err(row.issues);
-    }
-    if let Some(t) = to_store {
-        let targets = row
-            .geometry
-            .iter_mut()
-            .map(|g| ("geometry".to_string(), g))
-            .chain(
-                row.properties
-                    .iter_mut()
-                    .filter(|(k, _)| layer.def.property(k).is_some_and(|p| p.is_geometry()))
-                    .map(|(k, v)| (k.clone(), v)),
-            );
-        for (column, g) in targets {
-            if convert_geojson(t, g).is_err() {
-                return Err(vec![(
-                    column,
-                    format!("coordinates cannot be converted from {}", t.from()),
-                )]);
-            }
-        }
-    }
-    // After the conversion: a geocoded point is already in the store's CRS.
-    let level = match gz {
-        Some(gz) => geofill::fill(gz, &layer.def, &mut row.geometry, &mut row.properties)
-            .map_err(|m| vec![("address".to_string(), m)])?
-            .map(|f| f.level),
-        None => None,
-    };
-    let draft =
-        validate_feature(&layer.def, row.geometry.as_ref(), &row.properties).map_err(|issues| {
-            issues
-                .into_iter()
-                .map(|i| (column(&i.field), i.message))
-                .collect::<RowIssues>()
-        })?;
-    Ok((draft, level))
-}
-
-/// A validation field as the file's column: `properties.area_m2` → `area_m2`,
-/// `geometry.coordinates[3]` → `geometry`.
-fn column(field: &str) -> String {
-    match field.strip_prefix("properties.") {
-        Some(p) => p.split(['.', '[']).next().unwrap_or(p).to_owned(),
-        None => field.split(['.', '[']).next().unwrap_or(field).to_owned(),
-    }
-}
-
-fn key_text(v: &Value) -> String {
-    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+    Ok((o, background))
 }
 
 /// `POST /collections/{layer}/import`.
@@ -187,7 +94,7 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let o = options(&params, &headers)?;
+    let (o, background) = options(&params, &headers)?;
     let l = st.catalog.layer(&layer)?.clone();
     if l.in_database() {
         return Err(Problem::bad_request(format!(
@@ -200,11 +107,31 @@ pub async fn import(
         json!({"kind": "import", "layer": layer, "format": o.format,
                "mode": if o.commit { "commit" } else { "validate" }, "bytes": bytes}),
     );
-    let background = o.background;
     let work = {
         let job = job.clone();
         async move {
-            let r = run(&st, &caller, l, o, file, job.clone()).await;
+            let commit = o.commit;
+            let importer = Importer {
+                catalog: st.catalog.clone(),
+                coords: st.coords.clone(),
+                geocoder: st.geocoder.clone(),
+            };
+            let r = importer
+                .run(l, o, file.path().to_owned(), job.clone())
+                .await
+                .map_err(problem);
+            drop(file);
+            if let Some(done) = r.as_ref().ok().filter(|_| commit) {
+                tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %layer, created = done.created, "import");
+            }
+            let r = r.map(|done| {
+                let status = if done.created > 0 {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                };
+                (status, done.report)
+            });
             job.finish(r.as_ref().map(|(_, v)| v.clone()).map_err(Clone::clone));
             r
         }
@@ -223,223 +150,16 @@ pub async fn import(
     Ok((status, Json(report)).into_response())
 }
 
-/// Reads, checks and (in commit mode) writes; the report and its status.
-async fn run(
-    st: &AppState,
-    caller: &Caller,
-    l: Arc<Layer>,
-    o: Options,
-    file: tempfile::NamedTempFile,
-    job: Arc<Job>,
-) -> Result<(StatusCode, Value), Problem> {
-    let incoming = read::spawn(read::Input {
-        path: file.path().to_owned(),
-        format: o.format.clone(),
-        def: l.def.clone(),
-        crs_given: o.crs.is_some(),
-        table: o.table.clone(),
-        runtime: tokio::runtime::Handle::current(),
-    });
-    let checked = {
-        let (coords, l, o) = (st.coords.clone(), l.clone(), o.clone());
-        let (geocoder, catalog) = (st.geocoder.clone(), st.catalog.clone());
-        tokio::task::spawn_blocking(move || {
-            let gz = o.geocode.then(|| geocoder.gazetteer(&catalog));
-            check(&coords, &l, &o, gz.as_deref(), incoming, &job)
-        })
-        .await
-        .map_err(|e| Problem::new(ProblemType::ImportFailed).detail(e.to_string()))??
-    };
-    drop(file);
-    let Checked {
-        mut report,
-        drafts,
-        invalid,
-        total,
-    } = checked;
-    if !o.commit {
-        return Ok((StatusCode::OK, report));
-    }
-    if invalid > 0 && o.abort {
-        return Err(Problem::new(ProblemType::ImportAborted)
-            .detail(format!(
-                "{invalid} of {total} rows are invalid; fix them or import with on_error=skip"
-            ))
-            .with("report", report));
-    }
-    let created = st.catalog.create(&l.def.id, drafts).await?;
-    tracing::info!(target: "audit", user = %caller.user, role = %caller.role, layer = %l.def.id, created = created.len(), "import");
-    report["created"] = json!(
-        created
-            .iter()
-            .take(LISTED)
-            .map(|f| f.id)
-            .collect::<Vec<_>>()
-    );
-    report["created_total"] = json!(created.len());
-    let status = if created.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, report))
-}
-
-/// The outcome of checking every row.
-struct Checked {
-    report: Value,
-    /// The new valid rows, to write in commit mode.
-    drafts: Vec<Draft>,
-    invalid: usize,
-    total: usize,
-}
-
-/// Checks the rows as the reader hands them over (on a blocking thread: this is the CPU work).
-fn check(
-    coords: &Coords,
-    l: &Layer,
-    o: &Options,
-    gz: Option<&Gazetteer>,
-    incoming: read::Incoming,
-    job: &Job,
-) -> Result<Checked, Problem> {
-    let existing: HashMap<String, Arc<Feature>> = match &l.def.key {
-        Some(k) => l.read(|ix| {
-            ix.iter()
-                .filter_map(|f| Some((key_text(f.properties.get(k)?), f.clone())))
-                .collect()
-        }),
-        None => HashMap::new(),
-    };
-    let mut to_store: Option<Option<Transformer>> = None;
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut list = Listed::default();
-    let (mut total, mut invalid, mut unchanged) = (0usize, 0usize, Vec::new());
-    let mut conflicts = Listed::default();
-    let mut new: Vec<(usize, Draft)> = Vec::new();
-    let mut geocoded: BTreeMap<String, usize> = BTreeMap::new();
-    job.progress.phase("checking");
-    for row in incoming.rows.iter() {
-        total += 1;
-        if total % 1024 == 0 {
-            job.progress
-                .advance(total as u64, Some(incoming.fraction()));
-        }
-        // The file's CRS is known by its first row; one transformer serves the whole file.
-        let t = match &to_store {
-            Some(t) => t.as_ref(),
-            None => {
-                let from = o.crs.or(incoming.declared_crs()).unwrap_or(STORE_CRS);
-                let t = (from != STORE_CRS)
-                    .then(|| coords.transformer(from, STORE_CRS))
-                    .transpose()?;
-                to_store.insert(t).as_ref()
-            }
-        };
-        let n = row.row;
-        let draft = match check_row(l, t, gz, row) {
-            Ok((d, level)) => {
-                if let Some(level) = level {
-                    *geocoded.entry(level).or_default() += 1;
-                }
-                d
-            }
-            Err(issues) => {
-                invalid += 1;
-                for (c, m) in issues {
-                    list.push(json!({"row": n, "column": c, "message": m}));
-                }
-                continue;
-            }
-        };
-        let key = l
-            .def
-            .key
-            .as_ref()
-            .and_then(|k| draft.properties.get(k))
-            .map(key_text);
-        if let Some(k) = &key {
-            if let Some(first) = seen.get(k) {
-                invalid += 1;
-                list.push(json!({"row": n, "column": l.def.key, "message": format!("duplicate key `{k}`: also in row {first}")}));
-                continue;
-            }
-            seen.insert(k.clone(), n);
-        }
-        match key.and_then(|k| existing.get(&k)) {
-            Some(f) if f.to_draft() == draft => unchanged.push(n),
-            Some(f) => conflicts.push(json!({"row": n, "id": f.id, "message": "the layer holds this key with other values; not overwritten"})),
-            None => new.push((n, draft)),
-        }
-    }
-    let rows_seen = total;
-    let read = incoming.finish();
-    read.map_err(|m| Problem::new(ProblemType::UnreadableFile).detail(m))?;
-    job.progress.advance(rows_seen as u64, Some(1.0));
-    job.progress.phase("duplicate check");
-    let dedup = dedup(coords, l, &new)?;
-    let mut report = json!({
-        "layer": l.def.id,
-        "format": o.format,
-        "mode": if o.commit { "commit" } else { "validate" },
-        "rows": total,
-        "valid": total - invalid,
-        "invalid": invalid,
-        "new": new.len(),
-        "unchanged": unchanged.len(),
-        "conflicts": conflicts.items,
-        "conflicts_total": conflicts.total,
-        "errors": list.items,
-        "errors_total": list.total,
-        "dedup": dedup.items,
-        "dedup_total": dedup.total,
-    });
-    if o.geocode {
-        // Rows placed from their address, by geocoding level (house, interpolated, road…).
-        report["geocoded"] = json!(geocoded);
-    }
-    job.progress
-        .phase(if o.commit { "committing" } else { "reporting" });
-    Ok(Checked {
-        report,
-        drafts: new.into_iter().map(|(_, d)| d).collect(),
-        invalid,
-        total,
-    })
-}
-
-/// The duplicate check against what the layer holds, for the rows that would be written.
-fn dedup(coords: &Coords, l: &Layer, new: &[(usize, Draft)]) -> Result<Listed, Problem> {
-    let rule = rule(l);
-    let plane = coords.transformer(STORE_CRS, Crs::Sh2000)?;
-    let checker = Checker::new(&rule, None, &plane);
-    let mut found = Listed::default();
-    for chunk in new.chunks(DEDUP_CHUNK) {
-        l.read(|ix| {
-            for (n, d) in chunk {
-                if let Ok(out) = checker.check(ix, &Report::from_draft(&rule, d))
-                    && out.verdict != Verdict::New
-                {
-                    found.push(json!({"row": n, "verdict": out.verdict, "matches": out.matches}));
-                }
-            }
-        });
-    }
-    Ok(found)
-}
-
-/// A list that keeps the first [`LISTED`] items and counts them all.
-#[derive(Default)]
-struct Listed {
-    items: Vec<Value>,
-    total: usize,
-}
-
-impl Listed {
-    fn push(&mut self, v: Value) {
-        self.total += 1;
-        if self.items.len() < LISTED {
-            self.items.push(v);
-        }
+/// An import that wrote nothing, as a problem.
+fn problem(e: ImportFailure) -> Problem {
+    let detail = e.to_string();
+    match e {
+        ImportFailure::Unreadable(_) => Problem::new(ProblemType::UnreadableFile).detail(detail),
+        ImportFailure::Aborted { report, .. } => Problem::new(ProblemType::ImportAborted)
+            .detail(detail)
+            .with("report", report),
+        ImportFailure::Coord(e) => e.into(),
+        ImportFailure::Catalog(e) => e.into(),
+        ImportFailure::Failed(_) => Problem::new(ProblemType::ImportFailed).detail(detail),
     }
 }

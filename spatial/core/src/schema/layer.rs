@@ -71,6 +71,12 @@ fn yes() -> bool {
 }
 
 impl LayerDef {
+    /// The layer's declared dedup rule, or the default (distance only, 50 m) for layers
+    /// without one.
+    pub fn dedup_rule(&self) -> DedupRule {
+        self.dedup.clone().unwrap_or_default()
+    }
+
     /// Looks a property up by name.
     pub fn property(&self, name: &str) -> Option<&PropertyDef> {
         self.properties.iter().find(|p| p.name == name)

@@ -9,6 +9,7 @@ pub mod config;
 pub mod coords;
 pub mod extract;
 pub mod jobs;
+pub mod openapi;
 pub mod problem;
 mod routes;
 mod scheduler;

@@ -12,12 +12,16 @@ url=${1:?usage: scripts/schemathesis.sh BASE_URL}
 url=${url%/}
 venv=${ONEMAP_VENV:-$HOME/.cache/onemap-venv}
 
-doc=$(mktemp)
-trap 'rm -f "$doc"' EXIT
-curl -fsS "$url/openapi.json" -o "$doc"
-"$venv/bin/openapi-spec-validator" "$doc"
+config="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/schemathesis.toml"
 
-"$venv/bin/schemathesis" --config-file "$(dirname "${BASH_SOURCE[0]}")/schemathesis.toml" \
+# Schemathesis keeps a cache in the working directory: a temporary one.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+curl -fsS "$url/openapi.json" -o openapi.json
+"$venv/bin/openapi-spec-validator" openapi.json
+
+"$venv/bin/schemathesis" --config-file "$config" \
   run "$url/openapi.json" \
   --url "$url" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \

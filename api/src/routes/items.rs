@@ -1,6 +1,5 @@
 //! Reading features: `GET /collections/{layer}/items[/{id}]`.
 
-use crate::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use onemap_coord::{Crs, Transformer};
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, convert_geojson, parse_crs};
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
 

@@ -3,7 +3,6 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use crate::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -11,6 +10,7 @@ use futures_util::Stream;
 use serde_json::Value;
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 

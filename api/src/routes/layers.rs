@@ -1,6 +1,5 @@
 //! Layer listings: `/layers` for viewers and `/collections` in OGC API – Features shape.
 
-use crate::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -9,6 +8,7 @@ use onemap_spatial::items::ItemQuery;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 

@@ -1,6 +1,5 @@
 //! MapLibre styles from `styles/`, built into the binary.
 
-use crate::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -8,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 

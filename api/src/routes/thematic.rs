@@ -8,7 +8,6 @@
 
 use std::sync::{Arc, LazyLock};
 
-use crate::extract::{Path, Query};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -20,6 +19,7 @@ use onemap_tiles::{TileId, render_features};
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::routes::styles::RAMPS;
 use crate::state::AppState;

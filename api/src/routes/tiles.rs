@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
+use crate::extract::{Path, Query};
 use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 

@@ -1,10 +1,10 @@
 //! The one-map viewer page and the glyphs its labels need.
 
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 

@@ -19,7 +19,6 @@ mod xlsx;
 use std::fmt::Display;
 use std::sync::Arc;
 
-use crate::extract::{Path, Query};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -31,6 +30,7 @@ use onemap_spatial::{Feature, Layer};
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
+use crate::extract::{Path, Query};
 use crate::problem::{Problem, ProblemType};
 use crate::routes::items::{content_crs, equality_filter, output_crs, parse_bbox, parse_filter};
 use crate::state::AppState;

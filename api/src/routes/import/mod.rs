@@ -26,7 +26,6 @@ mod table;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::extract::{Path, Query};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -41,6 +40,7 @@ use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
 use crate::coords::{Coords, STORE_CRS, convert_geojson, parse_crs};
+use crate::extract::{Path, Query};
 use crate::jobs::Job;
 use crate::problem::{Problem, ProblemType};
 use crate::routes::dedup::rule;

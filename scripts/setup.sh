@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing onemap needs, from Debian's packages, when it is missing.
 #   scripts/setup.sh build   cmake, sqlite3 and libsqlite3-dev to build PROJ from the proj crate's source; node/npm
-#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS
+#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS, and a
+#                            Python venv with the OpenAPI validator and Schemathesis (scripts/schemathesis.sh)
 set -euo pipefail
 
 want=(cmake sqlite3 libsqlite3-dev pkg-config nodejs npm)
 if [ "${1:-build}" = test ]; then
-  want+=(gdal-bin chromium fonts-noto-cjk postgresql-common)
+  want+=(gdal-bin chromium fonts-noto-cjk postgresql-common python3-venv)
 fi
 
 missing=()
@@ -39,5 +40,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [[ " ${missing[*]} " == *" postgresql "* ]]; then
     major=$(ls /usr/lib/postgresql | sort -n | tail -1)
     $sudo apt-get install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >/dev/null
+  fi
+fi
+
+# The contract-test tools of scripts/schemathesis.sh, pinned, in a venv of their own.
+if [ "${1:-build}" = test ]; then
+  venv=${ONEMAP_VENV:-$HOME/.cache/onemap-venv}
+  pins=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
+  have=$("$venv/bin/pip" freeze 2>/dev/null || true)
+  stale=0
+  for pin in "${pins[@]}"; do grep -qxF "$pin" <<<"$have" || stale=1; done
+  if [ $stale = 1 ]; then
+    echo "setup: installing ${pins[*]} into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "${pins[@]}"
   fi
 fi

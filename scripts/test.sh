@@ -32,3 +32,7 @@ for _ in $(seq 1 600); do
 done
 [ -n "${url:-}" ] || { cat "$log"; echo "server did not start" >&2; exit 1; }
 ONEMAP_URL="$url" node --test viewer/viewer.test.mjs
+
+# The same server against its own OpenAPI description: the document validates, and Schemathesis
+# finds no 5xx and no answer the description contradicts (after the viewer test: it writes).
+scripts/schemathesis.sh "$url"

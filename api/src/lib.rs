@@ -9,6 +9,7 @@ pub mod coords;
 pub mod extract;
 mod geocoder;
 pub mod jobs;
+pub mod openapi;
 pub mod problem;
 mod routes;
 mod scheduler;

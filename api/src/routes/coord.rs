@@ -48,6 +48,7 @@ fn transformer(
 }
 
 /// `GET /coord/convert?from=&to=&x=&y=[&order=ne]` → `{"x","y","crs"}`.
+#[utoipa::path(get, path = "/coord/convert", tag = "coordinates", params(("from" = String, Query, description = "The CRS of x, y"), ("to" = String, Query, description = "The CRS to convert to"), ("x" = f64, Query, description = "East or longitude"), ("y" = f64, Query, description = "North or latitude"), ("order" = Option<String>, Query, description = "en (default) or ne")), responses((status = 200, description = "`x`, `y`, `crs`", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn convert_one(
     State(st): State<AppState>,
     _caller: Caller,
@@ -88,6 +89,7 @@ struct Batch {
 /// `POST /coord/convert`: a JSON batch `{"from","to","points":[[x,y],…]}`, a GeoJSON
 /// geometry, Feature or FeatureCollection (`from`/`to` as query parameters), or CSV
 /// (`text/csv` with `x` and `y` columns; the other columns pass through).
+#[utoipa::path(post, path = "/coord/convert", tag = "coordinates", params(("from" = Option<String>, Query, description = "The CRS of the input"), ("to" = Option<String>, Query, description = "The CRS to convert to"), ("order" = Option<String>, Query, description = "en (default) or ne")), request_body(description = "A batch `{from, to, points: [[x, y], …]}`, GeoJSON (any other Content-Type is read as JSON), or CSV with x and y columns", content((crate::openapi::JsonObject = "application/json"), (crate::openapi::Text = "text/csv"))), responses((status = 200, description = "The converted batch, GeoJSON or CSV", content((crate::openapi::JsonObject = "application/json"), (crate::openapi::GeoJson = "application/geo+json"), (crate::openapi::Text = "text/csv"))), crate::openapi::Problems))]
 pub async fn convert_many(
     State(st): State<AppState>,
     _caller: Caller,
@@ -234,6 +236,7 @@ struct FitRequest {
 
 /// `POST /coord/fit`: least-squares Helmert or affine correction from control point pairs
 /// (e.g. profile Shanghai 2000 → surveyed Shanghai 2000), with residuals and RMS.
+#[utoipa::path(post, path = "/coord/fit", tag = "coordinates", request_body(content = crate::openapi::JsonObject, content_type = "application/json", description = "`{method: helmert|affine, pairs: [{from: [x, y], to: [x, y]}, …]}`"), responses((status = 200, description = "The fitted parameters with residuals and RMS", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn fit_correction(
     _caller: Caller,
     JsonBody(body): JsonBody,

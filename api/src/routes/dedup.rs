@@ -118,6 +118,7 @@ fn features(body: &Value) -> Result<Vec<&Value>, Problem> {
 
 /// `POST /collections/{layer}/dedup[?buffer_m=&crs=]` with a Feature or FeatureCollection:
 /// one verdict per report, with the matches best first.
+#[utoipa::path(post, path = "/collections/{layer}/dedup", tag = "analysis", params(("layer" = String, Path, description = "A layer id"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("buffer_m" = Option<f64>, Query, description = "How far apart two reports of one thing may be, in metres")), request_body(content = crate::openapi::GeoJson, content_type = "application/json", description = "A Feature or FeatureCollection of reports"), responses((status = 200, description = "One verdict per report, with the matches best first", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn dedup(
     State(st): State<AppState>,
     _caller: Caller,

@@ -127,6 +127,7 @@ fn written(
 }
 
 /// `POST /collections/{layer}/items`: 201 with the stored feature and its Location.
+#[utoipa::path(post, path = "/collections/{layer}/items", tag = "layers", params(("layer" = String, Path, description = "A layer id"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("geocode" = Option<String>, Query, description = "true: a feature without geometry gets the point its address geocodes to")), request_body(content = crate::openapi::Feature, content_type = "application/json", description = "A GeoJSON Feature (any Content-Type is read as JSON); a `crs` member overrides the parameter"), responses((status = 201, description = "The stored feature", body = crate::openapi::Feature, content_type = "application/geo+json", headers(("ETag" = String, description = "The feature version"), ("Location" = String, description = "The feature's URL"))), crate::openapi::Problems))]
 pub async fn create(
     State(st): State<AppState>,
     caller: Caller,
@@ -157,6 +158,7 @@ pub async fn create(
 }
 
 /// `PUT /collections/{layer}/items/{id}`: replaces geometry and all properties.
+#[utoipa::path(put, path = "/collections/{layer}/items/{id}", tag = "layers", params(("layer" = String, Path, description = "A layer id"), ("id" = String, Path, description = "A feature id (an integer)"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("If-Match" = Option<String>, Header, description = "The version the change is based on")), request_body(content = crate::openapi::Feature, content_type = "application/json", description = "The whole new feature"), responses((status = 200, description = "The stored feature", body = crate::openapi::Feature, content_type = "application/geo+json", headers(("ETag" = String, description = "The feature version"))), crate::openapi::Problems))]
 pub async fn replace(
     State(st): State<AppState>,
     caller: Caller,
@@ -215,6 +217,7 @@ fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
 
 /// `PATCH /collections/{layer}/items/{id}`: a JSON merge patch of a Feature; only
 /// the named properties change, and `geometry` only if given.
+#[utoipa::path(patch, path = "/collections/{layer}/items/{id}", tag = "layers", params(("layer" = String, Path, description = "A layer id"), ("id" = String, Path, description = "A feature id (an integer)"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("If-Match" = Option<String>, Header, description = "The version the change is based on")), request_body(content = crate::openapi::Feature, content_type = "application/json", description = "A JSON merge patch of the feature: only the named properties change, and `geometry` only if given"), responses((status = 200, description = "The stored feature", body = crate::openapi::Feature, content_type = "application/geo+json", headers(("ETag" = String, description = "The feature version"))), crate::openapi::Problems))]
 pub async fn patch(
     State(st): State<AppState>,
     caller: Caller,
@@ -298,6 +301,7 @@ pub async fn patch(
 }
 
 /// `DELETE /collections/{layer}/items/{id}`: 204.
+#[utoipa::path(delete, path = "/collections/{layer}/items/{id}", tag = "layers", params(("layer" = String, Path, description = "A layer id"), ("id" = String, Path, description = "A feature id (an integer)"), ("If-Match" = Option<String>, Header, description = "The version the deletion is based on")), responses((status = 204, description = "Deleted"), crate::openapi::Problems))]
 pub async fn delete(
     State(st): State<AppState>,
     caller: Caller,

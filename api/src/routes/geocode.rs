@@ -152,6 +152,7 @@ fn forward_json(f: &Forward, t: &Transformer) -> Result<Value, Problem> {
 /// `GET /geocode?address=…`: `{"address", "parsed", "candidates": [{"level", "x", "y", "crs",
 /// "confidence", "standard_address", "district_code", "district_name", "township_code",
 /// "township_name", "feature", "source", "warnings"}], "reason"?, "upstream_errors"?}`.
+#[utoipa::path(get, path = "/geocode", tag = "geocoding", params(("address" = String, Query, description = "The address", example = "浦东新区世纪大道100号"), ("limit" = Option<usize>, Query, description = "Most candidates"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("upstream" = Option<bool>, Query, description = "Also ask the upstream geocoders")), responses((status = 200, description = "The parsed address and its candidates, or a reason", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn geocode_one(
     State(st): State<AppState>,
     _caller: Caller,
@@ -176,6 +177,7 @@ pub async fn geocode_one(
 /// "district_code", "district_name", "township_code", "township_name", "level", "confidence",
 /// "source", "warnings", "reason"?}` for the best candidate; `matched: false` with a reason when
 /// there is none.
+#[utoipa::path(get, path = "/geocode/fused", tag = "geocoding", params(("address" = String, Query, description = "The address"), ("upstream" = Option<bool>, Query, description = "Also ask the upstream geocoders")), responses((status = 200, description = "The best candidate in Shanghai 2000 and CGCS2000, or `matched: false` with a reason", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn fused(
     State(st): State<AppState>,
     _caller: Caller,
@@ -359,6 +361,7 @@ fn csv_answer(results: &[Map<String, Value>]) -> Result<Response, Problem> {
 
 /// `POST /geocode`: a batch, JSON or CSV in; `{"crs", "count", "matched", "results": [{"id"?,
 /// "address", "level", "x", "y", … | "reason"}]}` or CSV (with `Accept: text/csv`) out.
+#[utoipa::path(post, path = "/geocode", tag = "geocoding", params(("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>")), request_body(description = "`{addresses: [\"…\" | {id, address}, …]}`, or CSV with an address column", content((crate::openapi::JsonObject = "application/json"), (crate::openapi::Text = "text/csv"))), responses((status = 200, description = "One result per address, JSON or (with Accept: text/csv) CSV", content((crate::openapi::JsonObject = "application/json"), (crate::openapi::Text = "text/csv"))), crate::openapi::Problems))]
 pub async fn geocode_many(
     State(st): State<AppState>,
     _caller: Caller,
@@ -405,6 +408,7 @@ fn reverse_all(gz: &Gazetteer, t: &Transformer, pts: &[[f64; 2]], radius: f64) -
 /// `GET /reverse?x=&y=&crs=&radius_m=` → `{"level", "address": {"district_code", "district",
 /// "township_code", "township", "road", "lane", "sub_lane", "number", "between", "building"},
 /// "formatted", "distance_m", "feature": {"collection", "id"}, "reason"?}`.
+#[utoipa::path(get, path = "/reverse", tag = "geocoding", params(("x" = f64, Query, description = "East or longitude"), ("y" = f64, Query, description = "North or latitude"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("radius_m" = Option<f64>, Query, description = "How far to look, in metres")), responses((status = 200, description = "The nearest address, or a reason", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn reverse_one(
     State(st): State<AppState>,
     _caller: Caller,
@@ -425,6 +429,7 @@ pub async fn reverse_one(
 
 /// `POST /reverse[?crs=&radius_m=]` with `{"points": [[x, y], …]}` (up to 100,000) →
 /// `{"results": [reverse answer, …]}` in the same order.
+#[utoipa::path(post, path = "/reverse", tag = "geocoding", params(("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("radius_m" = Option<f64>, Query, description = "How far to look, in metres")), request_body(content = crate::openapi::JsonObject, content_type = "application/json", description = "`{points: [[x, y], …]}`"), responses((status = 200, description = "`results`, one per point in order", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn reverse_many(
     State(st): State<AppState>,
     _caller: Caller,

@@ -1,6 +1,5 @@
 //! Reading features: `GET /collections/{layer}/items[/{id}]`.
 
-use crate::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use onemap_coord::{Crs, Transformer};
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, convert_geojson, parse_crs};
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -76,6 +76,7 @@ pub fn etag(version: i64) -> HeaderValue {
 }
 
 /// `GET /collections/{layer}/items`.
+#[utoipa::path(get, path = "/collections/{layer}/items", tag = "layers", params(("layer" = String, Path, description = "A layer id", example = "districts"), ("bbox" = Option<String>, Query, description = "min_x,min_y,max_x,max_y in `bbox-crs`"), ("bbox-crs" = Option<String>, Query, description = "The CRS of `bbox` (default cgcs2000)"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("limit" = Option<u64>, Query, description = "Page size (default 100, at most 10,000)"), ("offset" = Option<u64>, Query, description = "Features to skip"), ("f" = Option<String>, Query, description = "json or geojson"), ("filter" = Option<String>, Query, description = "A CQL2-text filter"), ("filter-lang" = Option<String>, Query, description = "cql2-text (the only one)")), responses((status = 200, description = "A page of features; any other `{property}={value}` parameter filters by equality", body = crate::openapi::FeatureCollection, content_type = "application/geo+json"), crate::openapi::Problems))]
 pub async fn list(
     State(st): State<AppState>,
     _caller: Caller,
@@ -185,6 +186,7 @@ pub fn crs_param(params: &[(String, String)]) -> Result<Crs, Problem> {
 }
 
 /// `GET /collections/{layer}/items/{id}`.
+#[utoipa::path(get, path = "/collections/{layer}/items/{id}", tag = "layers", params(("layer" = String, Path, description = "A layer id", example = "districts"), ("id" = String, Path, description = "A feature id (an integer)"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>")), responses((status = 200, description = "The feature", body = crate::openapi::Feature, content_type = "application/geo+json", headers(("ETag" = String, description = "The feature version"))), crate::openapi::Problems))]
 pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,

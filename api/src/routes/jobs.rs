@@ -3,7 +3,6 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use crate::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -11,6 +10,7 @@ use futures_util::Stream;
 use serde_json::Value;
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -18,6 +18,7 @@ use crate::state::AppState;
 const TICK: Duration = Duration::from_millis(500);
 
 /// `GET /jobs/{id}`: status, progress (rows done, rate, ETA) and, once finished, the result.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "transfer", params(("id" = String, Path, description = "A job id")), responses((status = 200, description = "Status, progress and, once finished, the result", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn one(
     State(st): State<AppState>,
     caller: Caller,
@@ -28,6 +29,7 @@ pub async fn one(
 
 /// `GET /jobs/{id}/events`: a `progress` event every half second, then one `done` event with
 /// the finished job, then the stream ends.
+#[utoipa::path(get, path = "/jobs/{id}/events", tag = "transfer", params(("id" = String, Path, description = "A job id")), responses((status = 200, description = "`progress` events, then one `done` event", body = crate::openapi::Text, content_type = "text/event-stream"), crate::openapi::Problems))]
 pub async fn events(
     State(st): State<AppState>,
     caller: Caller,

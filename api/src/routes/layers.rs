@@ -1,6 +1,5 @@
 //! Layer listings: `/layers` for viewers and `/collections` in OGC API – Features shape.
 
-use crate::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -9,6 +8,7 @@ use onemap_spatial::items::ItemQuery;
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -46,6 +46,7 @@ fn properties(layer: &Layer) -> Vec<Value> {
 }
 
 /// `GET /layers`: what a viewer needs to build a layer switcher.
+#[utoipa::path(get, path = "/layers", tag = "layers", responses((status = 200, description = "Each layer with what a layer switcher needs", body = crate::openapi::JsonArray), crate::openapi::Problems))]
 pub async fn list(State(st): State<AppState>, _caller: Caller, headers: HeaderMap) -> Json<Value> {
     let base = st.base_url(&headers);
     let mut out = Vec::new();
@@ -90,6 +91,7 @@ fn collection(base: &str, l: &Layer) -> Value {
 }
 
 /// `GET /collections`.
+#[utoipa::path(get, path = "/collections", tag = "layers", responses((status = 200, description = "`collections` and `links` (OGC API Features)", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn collections(
     State(st): State<AppState>,
     _caller: Caller,
@@ -103,6 +105,7 @@ pub async fn collections(
 }
 
 /// `GET /collections/{layer}`.
+#[utoipa::path(get, path = "/collections/{layer}", tag = "layers", params(("layer" = String, Path, description = "A layer id", example = "districts")), responses((status = 200, description = "One collection (OGC API Features)", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn collection_one(
     State(st): State<AppState>,
     _caller: Caller,

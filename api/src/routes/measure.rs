@@ -62,6 +62,7 @@ type Params = Vec<(String, String)>;
 /// features without geometry, and positions that are not a longitude within ±180° and a
 /// latitude within ±90° once converted; positions the CRS cannot convert are the
 /// converter's own problem (422 `coordinate-error`, naming the point).
+#[utoipa::path(post, path = "/measure", tag = "analysis", params(("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>")), request_body(content = crate::openapi::GeoJson, content_type = "application/json", description = "A GeoJSON geometry, Feature or FeatureCollection"), responses((status = 200, description = "Geodesic lengths, areas and perimeters", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn measure(
     State(st): State<AppState>,
     _caller: Caller,

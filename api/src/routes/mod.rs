@@ -19,107 +19,135 @@ mod thematic;
 mod tiles;
 mod viewer;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::{Extension, Router};
 use tower_http::services::ServeDir;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
+use crate::openapi::{self, Document};
 use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
 /// Room for a million points in a batch conversion (about 40 bytes each as JSON).
 const COORD_BODY_LIMIT: usize = 64 << 20;
 
-/// Every route of the server.
+/// The handlers of one path, with the path spelled out so this file reads as the route table
+/// (the e2e `openapi` test reads it so); the handlers' `#[utoipa::path]` must say the same.
+fn at(path: &str, r: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    assert!(
+        r.1.paths.contains_key(path),
+        "the handlers routed at {path} are documented at {:?}",
+        r.1.paths.keys().collect::<Vec<_>>()
+    );
+    r
+}
+
+/// `r` with a body limit of its own.
+fn limit(r: UtoipaMethodRouter<AppState>, bytes: usize) -> UtoipaMethodRouter<AppState> {
+    (r.0, r.1, r.2.layer(DefaultBodyLimit::max(bytes)))
+}
+
+/// Every route of the server, and `/openapi.json` describing them.
 pub fn router(state: AppState, max_body: usize) -> Router {
-    Router::new()
-        .route("/", get(viewer::index))
-        .route("/health", get(health::health))
-        .route("/layers", get(layers::list))
-        .route("/collections", get(layers::collections))
-        .route("/collections/{layer}", get(layers::collection_one))
-        .route(
+    let cases_limit = cases::attachments::BODY_LIMIT;
+    let (router, mut doc) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(at("/", routes!(viewer::index)))
+        .routes(at("/openapi.json", routes!(openapi::document)))
+        .routes(at("/health", routes!(health::health)))
+        .routes(at("/layers", routes!(layers::list)))
+        .routes(at("/collections", routes!(layers::collections)))
+        .routes(at("/collections/{layer}", routes!(layers::collection_one)))
+        .routes(at(
             "/collections/{layer}/items",
-            get(items::list).post(edit::create),
-        )
-        .route(
+            routes!(items::list, edit::create),
+        ))
+        .routes(at(
             "/collections/{layer}/items/{id}",
-            get(items::one)
-                .put(edit::replace)
-                .patch(edit::patch)
-                .delete(edit::delete),
-        )
-        .route("/collections/{layer}/dedup", post(dedup::dedup))
-        .route(
+            routes!(items::one, edit::replace, edit::patch, edit::delete),
+        ))
+        .routes(at("/collections/{layer}/dedup", routes!(dedup::dedup)))
+        .routes(at(
             "/collections/{layer}/items/{id}/cases",
-            get(cases::read::of_feature),
-        )
-        .route("/workflows", get(cases::workflows::list))
-        .route("/workflows/{id}", get(cases::workflows::one))
-        .route(
-            "/cases",
-            get(cases::read::list)
-                .post(cases::create::create)
-                .layer(DefaultBodyLimit::max(cases::attachments::BODY_LIMIT)),
-        )
-        .route("/cases/stats", get(cases::stats::stats))
-        .route("/cases/tiles/{z}/{x}/{y}", get(cases::tiles::tile))
-        .route("/cases/{id}", get(cases::read::one))
-        .route(
-            "/cases/{id}/actions/{action}",
-            post(cases::actions::act).layer(DefaultBodyLimit::max(cases::attachments::BODY_LIMIT)),
-        )
-        .route(
+            routes!(cases::read::of_feature),
+        ))
+        .routes(at("/workflows", routes!(cases::workflows::list)))
+        .routes(at("/workflows/{id}", routes!(cases::workflows::one)))
+        .routes(limit(
+            at("/cases", routes!(cases::read::list, cases::create::create)),
+            cases_limit,
+        ))
+        .routes(at("/cases/stats", routes!(cases::stats::stats)))
+        .routes(at("/cases/tiles/{z}/{x}/{y}", routes!(cases::tiles::tile)))
+        .routes(at("/cases/{id}", routes!(cases::read::one)))
+        .routes(limit(
+            at("/cases/{id}/actions/{action}", routes!(cases::actions::act)),
+            cases_limit,
+        ))
+        .routes(at(
             "/cases/{id}/attachments/{aid}",
-            get(cases::attachments::file),
-        )
-        .route(
+            routes!(cases::attachments::file),
+        ))
+        .routes(at(
             "/cases/{id}/attachments/{aid}/thumbnail",
-            get(cases::attachments::thumbnail),
-        )
-        .route("/events", get(cases::events::events))
-        .route("/events/{id}/deliveries", get(cases::events::deliveries))
+            routes!(cases::attachments::thumbnail),
+        ))
+        .routes(at("/events", routes!(cases::events::events)))
+        .routes(at(
+            "/events/{id}/deliveries",
+            routes!(cases::events::deliveries),
+        ))
         // Streams to a temporary file up to `max_import_bytes` (checked by the handler).
-        .route(
-            "/collections/{layer}/import",
-            post(import::import).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/collections/{layer}/export", get(export::export))
-        .route("/jobs/{id}", get(jobs::one))
-        .route("/jobs/{id}/events", get(jobs::events))
-        .route("/thematic", get(thematic::thematic))
-        .route("/thematic/tiles/{z}/{x}/{y}", get(thematic::tile))
-        .route("/tiles/{layers}", get(tiles::tilejson))
-        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
-        .route(
-            "/coord/convert",
-            get(coord::convert_one)
-                .post(coord::convert_many)
-                .layer(DefaultBodyLimit::max(COORD_BODY_LIMIT)),
-        )
-        .route(
-            "/geocode",
-            get(geocode::geocode_one)
-                .post(geocode::geocode_many)
-                .layer(DefaultBodyLimit::max(geocode::BODY_LIMIT)),
-        )
-        .route("/geocode/fused", get(geocode::fused))
-        .route(
-            "/reverse",
-            get(geocode::reverse_one)
-                .post(geocode::reverse_many)
-                .layer(DefaultBodyLimit::max(geocode::BODY_LIMIT)),
-        )
-        .route("/coord/fit", post(coord::fit_correction))
-        .route("/measure", post(measure::measure))
-        .route("/query", post(query::query))
-        .route("/styles", get(styles::list))
-        .route("/styles/ramps", get(styles::ramps))
-        .route("/styles/{name}", get(styles::one))
-        .route("/fonts/{stack}/{range}", get(viewer::glyphs))
+        .routes({
+            let r = at("/collections/{layer}/import", routes!(import::import));
+            (r.0, r.1, r.2.layer(DefaultBodyLimit::disable()))
+        })
+        .routes(at("/collections/{layer}/export", routes!(export::export)))
+        .routes(at("/jobs/{id}", routes!(jobs::one)))
+        .routes(at("/jobs/{id}/events", routes!(jobs::events)))
+        .routes(at("/thematic", routes!(thematic::thematic)))
+        .routes(at("/thematic/tiles/{z}/{x}/{y}", routes!(thematic::tile)))
+        .routes(at("/tiles/{layers}", routes!(tiles::tilejson)))
+        .routes(at("/tiles/{layers}/{z}/{x}/{y}", routes!(tiles::tile)))
+        .routes(limit(
+            at(
+                "/coord/convert",
+                routes!(coord::convert_one, coord::convert_many),
+            ),
+            COORD_BODY_LIMIT,
+        ))
+        .routes(limit(
+            at(
+                "/geocode",
+                routes!(geocode::geocode_one, geocode::geocode_many),
+            ),
+            geocode::BODY_LIMIT,
+        ))
+        .routes(at("/geocode/fused", routes!(geocode::fused)))
+        .routes(limit(
+            at(
+                "/reverse",
+                routes!(geocode::reverse_one, geocode::reverse_many),
+            ),
+            geocode::BODY_LIMIT,
+        ))
+        .routes(at("/coord/fit", routes!(coord::fit_correction)))
+        .routes(at("/measure", routes!(measure::measure)))
+        .routes(at("/query", routes!(query::query)))
+        .routes(at("/styles", routes!(styles::list)))
+        .routes(at("/styles/ramps", routes!(styles::ramps)))
+        .routes(at("/styles/{name}", routes!(styles::one)))
+        .routes(at("/fonts/{stack}/{range}", routes!(viewer::glyphs)))
+        .split_for_parts();
+    openapi::name_operations(&mut doc);
+    let doc = Document(std::sync::Arc::new(
+        serde_json::to_string(&doc).expect("the OpenAPI document serialises"),
+    ));
+    router
         .nest_service("/static", ServeDir::new(&state.static_dir))
         .fallback(|| async { Problem::not_found("no such resource") })
         .method_not_allowed_fallback(|| async { Problem::new(ProblemType::MethodNotAllowed) })
+        .layer(Extension(doc))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }

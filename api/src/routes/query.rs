@@ -156,6 +156,7 @@ fn geometry_kind(g: &Value) -> Result<GeometryType, Problem> {
 }
 
 /// `POST /query`.
+#[utoipa::path(post, path = "/query", tag = "analysis", request_body(content = crate::openapi::JsonObject, content_type = "application/json", description = "`{layer, spatial?, filter?, sortby?, limit?, offset?, count?, group_by?, aggregates?, crs?}`"), responses((status = 200, description = "The selected features, or the groups", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn query(
     State(st): State<AppState>,
     _caller: Caller,

@@ -1,6 +1,5 @@
 //! MapLibre styles from `styles/`, built into the binary.
 
-use crate::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -8,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -22,6 +22,7 @@ const STYLES: &[(&str, &str, &str)] = &[(
 pub const RAMPS: &str = include_str!("../../../styles/ramps.json");
 
 /// `GET /styles`.
+#[utoipa::path(get, path = "/styles", tag = "tiles", responses((status = 200, description = "id, title and url of each style", body = crate::openapi::JsonArray), crate::openapi::Problems))]
 pub async fn list(State(st): State<AppState>, _caller: Caller, headers: HeaderMap) -> Json<Value> {
     let base = st.base_url(&headers);
     Json(Value::Array(
@@ -33,6 +34,7 @@ pub async fn list(State(st): State<AppState>, _caller: Caller, headers: HeaderMa
 }
 
 /// `GET /styles/{name}.json`, with `{base}` replaced by this server's URL so sources are absolute.
+#[utoipa::path(get, path = "/styles/{name}", tag = "tiles", params(("name" = String, Path, description = "A style id with the .json suffix", example = "default.json")), responses((status = 200, description = "A MapLibre style", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,
@@ -49,6 +51,7 @@ pub async fn one(
 }
 
 /// `GET /styles/ramps.json`-style access to the colour ramps.
+#[utoipa::path(get, path = "/styles/ramps", tag = "tiles", responses((status = 200, description = "The colour ramps for thematic maps", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn ramps(_caller: Caller) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], RAMPS).into_response()
 }

@@ -8,7 +8,6 @@
 
 use std::sync::{Arc, LazyLock};
 
-use crate::extract::{Path, Query};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -20,6 +19,7 @@ use onemap_tiles::{TileId, render_features};
 use serde_json::{Value, json};
 
 use crate::caller::Caller;
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::routes::styles::RAMPS;
 use crate::state::AppState;
@@ -165,6 +165,7 @@ fn classify_request(st: &AppState, req: &Request) -> Result<Classified, Problem>
 }
 
 /// `GET /thematic`.
+#[utoipa::path(get, path = "/thematic", tag = "analysis", params(("layer" = String, Query, description = "The layer whose features are counted or summed"), ("by" = Option<String>, Query, description = "district (default) or township"), ("value" = Option<String>, Query, description = "count (default), or sum/avg:<property>"), ("method" = Option<String>, Query, description = "jenks (default), equal or quantile"), ("classes" = Option<u32>, Query, description = "Number of classes"), ("ramp" = Option<String>, Query, description = "A colour ramp of /styles/ramps")), responses((status = 200, description = "Legend, classes, a vector source and a style layer", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn thematic(
     State(st): State<AppState>,
     _caller: Caller,
@@ -229,6 +230,7 @@ pub async fn thematic(
 }
 
 /// `GET /thematic/tiles/{z}/{x}/{y}.mvt`: the admin units carrying the thematic value.
+#[utoipa::path(get, path = "/thematic/tiles/{z}/{x}/{y}", tag = "analysis", params(("z" = u32, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"), ("y" = String, Path, description = "Row, with the .mvt suffix"), ("layer" = String, Query, description = "As for /thematic")), responses((status = 200, description = "The admin units carrying the thematic value", body = crate::openapi::Binary, content_type = "application/vnd.mapbox-vector-tile"), (status = 204, description = "No unit in the tile"), crate::openapi::Problems))]
 pub async fn tile(
     State(st): State<AppState>,
     _caller: Caller,

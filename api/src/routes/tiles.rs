@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::caller::Caller;
+use crate::extract::{Path, Query};
 use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
@@ -53,6 +53,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
+#[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}", tag = "tiles", params(("layers" = String, Path, description = "Comma-separated layer ids", example = "districts"), ("z" = u32, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"), ("y" = String, Path, description = "Row, with the .mvt (or .pbf) suffix", example = "0.mvt"), ("crs" = Option<String>, Query, description = "The tile grid: webmercator (default) or cgcs2000")), responses((status = 200, description = "A Mapbox vector tile", body = crate::openapi::Binary, content_type = "application/vnd.mapbox-vector-tile"), (status = 204, description = "No feature in the tile"), (status = 304, description = "Not modified (If-None-Match)"), crate::openapi::Problems))]
 pub async fn tile(
     State(st): State<AppState>,
     _caller: Caller,
@@ -195,6 +196,7 @@ fn field_type(kind: &PropType) -> &'static str {
 }
 
 /// `GET /tiles/{layers}.json`: TileJSON 3.0.0.
+#[utoipa::path(get, path = "/tiles/{layers}", tag = "tiles", params(("layers" = String, Path, description = "Comma-separated layer ids with the .json suffix", example = "districts.json"), ("crs" = Option<String>, Query, description = "The tile grid: webmercator (default) or cgcs2000")), responses((status = 200, description = "TileJSON 3.0.0", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn tilejson(
     State(st): State<AppState>,
     _caller: Caller,

@@ -1,14 +1,15 @@
 //! The one-map viewer page and the glyphs its labels need.
 
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::extract::Path;
 use crate::problem::Problem;
 use crate::state::AppState;
 
 /// `GET /`: the viewer.
+#[utoipa::path(get, path = "/", tag = "meta", responses((status = 200, description = "The map viewer", body = crate::openapi::Text, content_type = "text/html"), crate::openapi::Problems))]
 pub async fn index(State(st): State<AppState>) -> Result<Html<String>, Problem> {
     tokio::fs::read_to_string(st.static_dir.join("index.html"))
         .await
@@ -24,6 +25,7 @@ pub async fn index(State(st): State<AppState>) -> Result<Html<String>, Problem> 
 ///
 /// CJK never comes here (the viewer draws it with a local font); a missing
 /// range is a 404 so MapLibre falls back to local rendering.
+#[utoipa::path(get, path = "/fonts/{stack}/{range}", tag = "tiles", params(("stack" = String, Path, description = "Comma-separated font names"), ("range" = String, Path, description = "A glyph range, e.g. 0-255.pbf")), responses((status = 200, description = "SDF glyphs", body = crate::openapi::Binary, content_type = "application/x-protobuf"), crate::openapi::Problems))]
 pub async fn glyphs(
     State(st): State<AppState>,
     Path((stack, range)): Path<(String, String)>,

@@ -31,6 +31,7 @@ struct ActionBody {
 
 /// `POST /cases/{id}/actions/{action}`: 200 with the case after the step, its history and
 /// the actions now open to the caller.
+#[utoipa::path(post, path = "/cases/{id}/actions/{action}", tag = "cases", params(("id" = i64, Path, description = "A case id"), ("action" = String, Path, description = "An action of the case's workflow")), request_body(content = crate::openapi::JsonObject, content_type = "application/json", description = "`{fields?, comment?, attachments?, version?}`; may be empty"), responses((status = 200, description = "The case after the step", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn act(
     State(st): State<AppState>,
     caller: Caller,

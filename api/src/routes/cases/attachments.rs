@@ -73,6 +73,7 @@ fn base64(text: &str) -> Option<Vec<u8>> {
 }
 
 /// `GET /cases/{id}/attachments/{aid}`: the stored copy (a compressed JPEG for images).
+#[utoipa::path(get, path = "/cases/{id}/attachments/{aid}", tag = "cases", params(("id" = i64, Path, description = "A case id"), ("aid" = i64, Path, description = "An attachment id")), responses((status = 200, description = "The stored copy", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "application/pdf"))), crate::openapi::Problems))]
 pub async fn file(
     State(st): State<AppState>,
     _caller: Caller,
@@ -82,6 +83,7 @@ pub async fn file(
 }
 
 /// `GET /cases/{id}/attachments/{aid}/thumbnail`: a JPEG at most 256 pixels across.
+#[utoipa::path(get, path = "/cases/{id}/attachments/{aid}/thumbnail", tag = "cases", params(("id" = i64, Path, description = "A case id"), ("aid" = i64, Path, description = "An attachment id")), responses((status = 200, description = "A JPEG at most 256 pixels across", body = crate::openapi::Binary, content_type = "image/jpeg"), crate::openapi::Problems))]
 pub async fn thumbnail(
     State(st): State<AppState>,
     _caller: Caller,

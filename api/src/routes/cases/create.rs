@@ -58,6 +58,7 @@ struct NewFeature {
 }
 
 /// `POST /cases`: 201 with the case (as `GET /cases/{id}` shows it) and its Location.
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body(content = crate::openapi::JsonObject, content_type = "application/json", description = "`{workflow, action?, feature | new_feature, district_code?, township_code?, level?, fields?, comment?, attachments?}`"), responses((status = 201, description = "The case", body = crate::openapi::JsonObject, content_type = "application/json", headers(("Location" = String, description = "The case's URL"))), crate::openapi::Problems))]
 pub async fn create(
     State(st): State<AppState>,
     caller: Caller,

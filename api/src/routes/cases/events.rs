@@ -25,7 +25,8 @@ pub const POLL: Duration = Duration::from_secs(1);
 /// Events read from the outbox at a time.
 pub const BATCH: i64 = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Start after this event id; default: `Last-Event-ID`, else only new events.
@@ -48,6 +49,7 @@ pub async fn wait_for_writes(rx: &mut tokio::sync::watch::Receiver<u64>) {
 
 /// `GET /events`: one SSE event per outbox event, `event:` its kind (`case.created`,
 /// `case.action`, `case.deadline`, `case.reminder`), `data:` the JSON of [`event_json`].
+#[utoipa::path(get, path = "/events", tag = "cases", params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event")), responses((status = 200, description = "One event per outbox event", body = crate::openapi::Text, content_type = "text/event-stream"), crate::openapi::Problems))]
 pub async fn events(
     State(st): State<AppState>,
     caller: Caller,
@@ -114,6 +116,7 @@ fn visible(caller: &Caller, e: &CaseEvent) -> bool {
 
 /// `GET /events/{id}/deliveries`: the webhook delivery attempts of an event, in order:
 /// `[{"url", "attempt", "status_code", "error", "at", "delivered"}]`.
+#[utoipa::path(get, path = "/events/{id}/deliveries", tag = "cases", params(("id" = i64, Path, description = "An event id")), responses((status = 200, description = "The webhook delivery attempts, in order", body = crate::openapi::JsonArray), crate::openapi::Problems))]
 pub async fn deliveries(
     State(st): State<AppState>,
     _caller: Caller,

@@ -17,7 +17,8 @@ use crate::state::AppState;
 const MAX_LIMIT: i64 = 1000;
 
 /// The filters of `GET /cases` and `GET /cases/stats`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FilterQuery {
     workflow: Option<String>,
@@ -104,6 +105,7 @@ fn bbox(s: &str) -> Result<Rect<f64>, Problem> {
 
 /// `GET /cases/{id}`: the case with its full history, attachments, deadlines and the actions
 /// the caller may take now.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "A case id")), responses((status = 200, description = "The case with its history, attachments, deadlines and open actions", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn one(
     State(st): State<AppState>,
     caller: Caller,
@@ -131,6 +133,7 @@ pub async fn one(
 
 /// `GET /cases?workflow=&state=&overdue=&district=&township=&bbox=&limit=&offset=`: newest
 /// first, `{"cases": […], "limit", "offset"}`.
+#[utoipa::path(get, path = "/cases", tag = "cases", params(FilterQuery), responses((status = 200, description = "`cases`, `limit`, `offset`, newest first", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn list(
     State(st): State<AppState>,
     caller: Caller,
@@ -143,6 +146,7 @@ pub async fn list(
 }
 
 /// `GET /collections/{layer}/items/{id}/cases`: the cases on one feature, newest first.
+#[utoipa::path(get, path = "/collections/{layer}/items/{id}/cases", tag = "cases", params(("layer" = String, Path, description = "A layer id"), ("id" = i64, Path, description = "A feature id"), FilterQuery), responses((status = 200, description = "The cases on the feature, newest first", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn of_feature(
     State(st): State<AppState>,
     caller: Caller,

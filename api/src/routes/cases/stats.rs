@@ -14,6 +14,7 @@ use crate::state::AppState;
 /// Cases matching the `GET /cases` filters, grouped: `{"by", "groups": [{"key", "total",
 /// "overdue"}], "total", "overdue"}`; groups in key order, `key` null for cases without a
 /// township.
+#[utoipa::path(get, path = "/cases/stats", tag = "cases", params(FilterQuery), responses((status = 200, description = "`by`, `groups`, `total`, `overdue`", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn stats(
     State(st): State<AppState>,
     caller: Caller,

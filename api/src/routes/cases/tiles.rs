@@ -35,6 +35,7 @@ static CASES: LazyLock<Arc<LayerDef>> = LazyLock::new(|| {
 });
 
 /// `GET /cases/tiles/{z}/{x}/{y}.mvt`: 204 when no case is in the tile.
+#[utoipa::path(get, path = "/cases/tiles/{z}/{x}/{y}", tag = "cases", params(("z" = u32, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"), ("y" = String, Path, description = "Row, with the .mvt suffix"), FilterQuery), responses((status = 200, description = "The cases in the tile", body = crate::openapi::Binary, content_type = "application/vnd.mapbox-vector-tile"), (status = 204, description = "No case in the tile"), crate::openapi::Problems))]
 pub async fn tile(
     State(st): State<AppState>,
     caller: Caller,

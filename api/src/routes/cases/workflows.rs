@@ -11,6 +11,7 @@ use crate::problem::Problem;
 use crate::state::AppState;
 
 /// `GET /workflows`: id, title, states and the roles each action is open to, in id order.
+#[utoipa::path(get, path = "/workflows", tag = "cases", responses((status = 200, description = "`workflows` and `roles`", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn list(State(st): State<AppState>, _caller: Caller) -> Json<Value> {
     let all = st.cases.registry.workflows().map(|w| {
         json!({
@@ -24,6 +25,7 @@ pub async fn list(State(st): State<AppState>, _caller: Caller) -> Json<Value> {
 
 /// `GET /workflows/{id}`: the whole definition (as in its file), plus a Mermaid
 /// `stateDiagram-v2` under `diagram`.
+#[utoipa::path(get, path = "/workflows/{id}", tag = "cases", params(("id" = String, Path, description = "A workflow id")), responses((status = 200, description = "The definition, with a Mermaid diagram", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn one(
     State(st): State<AppState>,
     _caller: Caller,

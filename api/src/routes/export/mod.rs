@@ -13,7 +13,6 @@
 use std::fmt::Display;
 use std::sync::Arc;
 
-use crate::extract::{Path, Query};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -27,6 +26,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::caller::Caller;
 use crate::coords::{STORE_CRS, convert_bbox, parse_crs, problem};
+use crate::extract::{Path, Query};
 use crate::problem::{Problem, ProblemType};
 use crate::routes::items::{content_crs, equality_filter, output_crs, parse_bbox, parse_filter};
 use crate::state::AppState;
@@ -82,6 +82,7 @@ impl Format {
 }
 
 /// `GET /collections/{layer}/export`.
+#[utoipa::path(get, path = "/collections/{layer}/export", tag = "transfer", params(("layer" = String, Path, description = "A layer id", example = "districts"), ("format" = String, Query, description = "geojson, csv, xlsx or gpkg"), ("bbox" = Option<String>, Query, description = "min_x,min_y,max_x,max_y in `bbox-crs`"), ("bbox-crs" = Option<String>, Query, description = "The CRS of `bbox` (default cgcs2000)"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("filter" = Option<String>, Query, description = "A CQL2-text filter"), ("filter-lang" = Option<String>, Query, description = "cql2-text (the only one)")), responses((status = 200, description = "The whole selection in one file; any other `{property}={value}` parameter filters by equality", content((crate::openapi::FeatureCollection = "application/geo+json"), (crate::openapi::Text = "text/csv"), (crate::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (crate::openapi::Binary = "application/geopackage+sqlite3"))), crate::openapi::Problems))]
 pub async fn export(
     State(st): State<AppState>,
     _caller: Caller,

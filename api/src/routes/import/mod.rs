@@ -86,6 +86,7 @@ fn options(params: &[(String, String)], headers: &HeaderMap) -> Result<(Options,
 }
 
 /// `POST /collections/{layer}/import`.
+#[utoipa::path(post, path = "/collections/{layer}/import", tag = "transfer", params(("layer" = String, Path, description = "A layer id"), ("format" = String, Query, description = "geojson, csv, xlsx, shp (zipped) or gpkg"), ("mode" = Option<String>, Query, description = "validate (default) or commit"), ("on_error" = Option<String>, Query, description = "abort (default) or skip"), ("crs" = Option<String>, Query, description = "The CRS of the coordinates: wgs84, cgcs2000 (default), gcj02, bd09, bd09mc, sh2000, webmercator or EPSG:<code>"), ("table" = Option<String>, Query, description = "The GeoPackage table or the xlsx sheet"), ("geocode" = Option<bool>, Query, description = "Rows without coordinates get the point their address geocodes to"), ("async" = Option<bool>, Query, description = "Answer 202 with the job at once")), request_body(content = crate::openapi::Binary, content_type = "application/octet-stream", description = "The file"), responses((status = 200, description = "The report (validate, or nothing written)", body = crate::openapi::JsonObject), (status = 201, description = "The report, rows written", body = crate::openapi::JsonObject), (status = 202, description = "The job, to follow at /jobs/{id}", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn import(
     State(st): State<AppState>,
     caller: Caller,

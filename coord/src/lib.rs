@@ -75,6 +75,8 @@
 //! function of this crate panics on bad input (NaN, infinities, out-of-range values, bad PROJ
 //! strings, unknown CRS names).
 
+#![warn(missing_docs)]
+
 // Range tests are written `!(v <= max)` on purpose: they are also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 

@@ -11,6 +11,8 @@
 //! GeoJSON `Feature` objects whose properties follow `data/layers/*.json` exactly, so they go
 //! through the server's normal validated import like any user upload.
 
+#![warn(missing_docs)]
+
 mod districts;
 mod geom;
 mod names;

@@ -5,6 +5,8 @@
 //! feature: project → clip → simplify → quantise → encode) → [`TileCache`], which keeps
 //! the raw and gzip bytes with a strong ETag and drops exactly the tiles an edit touched.
 
+#![warn(missing_docs)]
+
 mod cache;
 mod clip;
 mod encode;

@@ -5,6 +5,8 @@
 //! `gazetteer_addresses`, `gazetteer_pois`), so both store backends hold it and an agency's
 //! standard address base (标准地址库) comes in through the normal validated import.
 
+#![warn(missing_docs)]
+
 pub mod address;
 pub mod admin;
 pub mod forward;

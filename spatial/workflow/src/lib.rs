@@ -49,6 +49,8 @@
 //! (minimum count), `deadline` (`keep`, `reset` or `{extend_by: <number field>}`)
 //! and `sets_reminder` (a datetime field that becomes an absolute reminder).
 
+#![warn(missing_docs)]
+
 mod calendar;
 mod case;
 mod definition;

@@ -9,12 +9,14 @@ use crate::forward::MatchLevel;
 
 const NAME: &str = "amap";
 
+/// The AMap (高德) web-service geocoder; answers arrive in GCJ-02 and leave in CGCS2000.
 pub struct AMap(Client);
 
 impl AMap {
     /// The public endpoint, when the configuration names no other.
     pub const DEFAULT_URL: &str = "https://restapi.amap.com";
 
+    /// A client for `settings`; fails only when the HTTP client or the datum converter cannot be built.
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Gcj02).map(Self)
     }

@@ -9,12 +9,14 @@ use crate::forward::MatchLevel;
 
 const NAME: &str = "baidu";
 
+/// The Baidu (百度) web-service geocoder; answers arrive in BD-09 and leave in CGCS2000.
 pub struct Baidu(Client);
 
 impl Baidu {
     /// The public endpoint, when the configuration names no other.
     pub const DEFAULT_URL: &str = "https://api.map.baidu.com";
 
+    /// A client for `settings`; fails only when the HTTP client or the datum converter cannot be built.
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Bd09).map(Self)
     }

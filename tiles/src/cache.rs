@@ -1,5 +1,6 @@
-//! The tile cache: rendered tiles with their gzip bytes and ETag, bounded by bytes, and
-//! invalidated precisely by the catalog's change notices.
+//! The tile cache: rendered tiles with their gzip bytes and ETag, bounded in bytes.
+//!
+//! Entries are invalidated precisely by the catalog's change notices.
 //!
 //! Entries live in one map ordered by tile (zoom, column, row), each tile holding the
 //! few (layer list, variant) combinations cached for it. That order serves all three

@@ -1,5 +1,6 @@
-//! Tile addresses (XYZ scheme: y grows southwards from the top of the Mercator square),
-//! their bounds, and the tiles a lon/lat rectangle touches.
+//! Tile addresses, their bounds, and the tiles a lon/lat rectangle touches.
+//!
+//! XYZ scheme: y grows southwards from the top of the Mercator square.
 
 use std::fmt;
 use std::ops::RangeInclusive;

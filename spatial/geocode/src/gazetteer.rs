@@ -1,6 +1,7 @@
-//! The gazetteer in memory: admin units, streets with their house numbers and centre lines, and
-//! named places, indexed for forward lookups (by name and number) and reverse lookups (R-trees on
-//! the Shanghai 2000 plane, so radii and distances are true metres).
+//! The gazetteer in memory: admin units, streets with house numbers and centre lines, places.
+//!
+//! Indexed for forward lookups (by name and number) and reverse lookups (R-trees on the
+//! Shanghai 2000 plane, so radii and distances are true metres).
 //!
 //! It is a read-only snapshot of five catalog layers, built in one pass; [`super::live`] rebuilds
 //! it when one of them changes. Every layer may be missing or empty: an agency that imports only

@@ -1,5 +1,6 @@
-//! The geocoder as the server runs it: the live gazetteer, the parser, the local engine and the
-//! optional upstream providers, with the reasons given when an input cannot be answered.
+//! The geocoder as the server runs it: live gazetteer, parser, local engine, upstream providers.
+//!
+//! It also gives the reason when an input cannot be answered.
 
 use std::sync::Arc;
 

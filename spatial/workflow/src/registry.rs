@@ -1,6 +1,7 @@
-//! Loading the definition directory: `roles.yaml`, `holidays.yaml` and one
-//! `<workflow id>.yaml` per workflow. Everything is checked at load so that a bad
-//! file stops the server at start-up rather than a case half-way.
+//! Loading the definition directory: `roles.yaml`, `holidays.yaml` and `<id>.yaml` per workflow.
+//!
+//! Everything is checked at load so that a bad file stops the server at start-up
+//! rather than a case half-way.
 
 use std::collections::BTreeMap;
 use std::path::Path;

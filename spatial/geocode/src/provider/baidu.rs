@@ -1,5 +1,6 @@
-//! Baidu (百度) web service geocoding: `GET /geocoding/v3/?address=&output=json&ak=&city=上海市`,
-//! positions in BD-09 longitude/latitude, with a confidence 0–100.
+//! Baidu (百度) web service geocoding, answers in BD-09 with a confidence 0–100.
+//!
+//! `GET /geocoding/v3/?address=&output=json&ak=&city=上海市`.
 
 use async_trait::async_trait;
 use onemap_coord::Crs;
@@ -16,7 +17,7 @@ impl Baidu {
     /// The public endpoint, when the configuration names no other.
     pub const DEFAULT_URL: &str = "https://api.map.baidu.com";
 
-    /// A client for `settings`; fails only when the HTTP client or the datum converter cannot be built.
+    /// A client for `settings`; fails only if the HTTP client or datum converter cannot be built.
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Bd09).map(Self)
     }

@@ -1,6 +1,8 @@
-//! Upstream geocoders (AMap, Baidu web services) some agencies also use: optional, off unless a
-//! key is configured, and never trusted over the local gazetteer — their answers are converted
-//! from the provider's datum into CGCS2000 and appended after the local candidates.
+//! Upstream geocoders (AMap, Baidu web services) some agencies also use.
+//!
+//! Optional, off unless a key is configured, and never trusted over the local gazetteer: their
+//! answers are converted from the provider's datum into CGCS2000 and appended after the local
+//! candidates.
 
 mod amap;
 mod baidu;

@@ -1,7 +1,7 @@
 //! Coordinate conversion for the Shanghai map server: pure, fast, exact. The crate owns the
 //! catalogue of coordinate reference systems, every conversion between them and the local
 //! correction of the Shanghai 2000 plane. It must not know layers, features, stores or HTTP:
-//! it takes coordinates and geometries and gives coordinates back, so every other crate can
+//! it takes coordinates and geometries and gives them back converted, so every other crate can
 //! depend on it and it depends on none of them.
 //!
 //! # Coordinate reference systems ([`Crs`])

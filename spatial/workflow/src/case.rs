@@ -72,7 +72,7 @@ pub struct CaseState {
     pub escalations: u32,
     /// Every counter the workflow declares, starting at 0.
     pub counters: BTreeMap<String, u64>,
-    /// Set by a deadline's `mark_overdue`; cleared by a new or extended deadline.
+    /// Set by a deadline's `mark_overdue`; cleared when the deadline is reset or extended.
     pub overdue: bool,
     /// The running deadline, if any.
     pub due: Option<Due>,

@@ -1,4 +1,4 @@
-//! Axis order helpers.
+//! Axis order: surveying documents' (north, east) to the crate's (east, north) and back.
 //!
 //! Why: this crate's API is always (x = east, y = north), the order of GeoJSON, PROJ's normalised
 //! output and web maps. Chinese surveying documents (and Shanghai 2000 control point lists) write

@@ -27,13 +27,22 @@ pub enum LocalCorrection {
     /// Similarity: `x' = s·(cos r·x − sin r·y) + dx`, `y' = s·(sin r·x + cos r·y) + dy`
     /// (rotation `r` in radians, counter-clockwise from east).
     Helmert {
+        /// East shift, metres.
         dx: f64,
+        /// North shift, metres.
         dy: f64,
+        /// Scale factor `s`, positive (1 = no scale change).
         scale: f64,
+        /// Rotation `r`, radians, counter-clockwise from east.
         rotation_rad: f64,
     },
     /// Affine: `x' = a0 + a1·x + a2·y`, `y' = b0 + b1·x + b2·y`.
-    Affine { a: [f64; 3], b: [f64; 3] },
+    Affine {
+        /// `[a0, a1, a2]`: the east output (`a0` in metres).
+        a: [f64; 3],
+        /// `[b0, b1, b2]`: the north output (`b0` in metres).
+        b: [f64; 3],
+    },
 }
 
 /// A 2-D affine map `p' = M·p + t` with its exact inverse, precomputed for the hot path.
@@ -155,6 +164,7 @@ pub enum FitMethod {
 /// The result of a fit: the correction, and how well it reproduces the control points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
+    /// The fitted correction, to put in a [`CoordConfig`](crate::CoordConfig).
     pub correction: LocalCorrection,
     /// Per pair, `to − correction(from)` (east, north), metres; same order as the input.
     pub residuals: Vec<[f64; 2]>,

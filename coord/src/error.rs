@@ -22,19 +22,36 @@ pub enum CoordError {
 
     /// `EPSG:<code>` that PROJ cannot build a transformation for (unknown code, or no database).
     #[error("EPSG:{code} is not usable through PROJ: {message}")]
-    UnknownEpsg { code: u32, message: String },
+    UnknownEpsg {
+        /// The number after `EPSG:`.
+        code: u32,
+        /// PROJ's reason.
+        message: String,
+    },
 
     /// A coordinate is NaN or infinite.
     #[error("point {index}: coordinate ({x}, {y}) is not finite")]
-    NonFinite { index: usize, x: f64, y: f64 },
+    NonFinite {
+        /// Position of the point (see the module doc).
+        index: usize,
+        /// The point's first coordinate (east or lon), as given.
+        x: f64,
+        /// The point's second coordinate (north or lat), as given.
+        y: f64,
+    },
 
     /// A coordinate is finite but outside the domain of `crs` (e.g. |lat| > 90 for an angular CRS).
     #[error("point {index}: ({x}, {y}) is out of range for {crs}: {reason}")]
     OutOfRange {
+        /// Position of the point (see the module doc).
         index: usize,
+        /// The point's first coordinate (east or lon), as given.
         x: f64,
+        /// The point's second coordinate (north or lat), as given.
         y: f64,
+        /// The CRS whose domain the point is outside.
         crs: Crs,
+        /// The limit it breaks, e.g. "Web Mercator needs |lat| < 90".
         reason: &'static str,
     },
 
@@ -43,19 +60,35 @@ pub enum CoordError {
     #[error(
         "point {index}: ({lon}, {lat}) is outside the GCJ-02 region (lon 72.004..137.8347, lat 0.8293..55.8271)"
     )]
-    OutsideChina { index: usize, lon: f64, lat: f64 },
+    OutsideChina {
+        /// Position of the point (see the module doc).
+        index: usize,
+        /// Longitude, degrees (WGS84 or GCJ-02, whichever side the step starts from).
+        lon: f64,
+        /// Latitude, degrees.
+        lat: f64,
+    },
 
     /// A PROJ definition (the Shanghai 2000 profile of a [`CoordConfig`](crate::CoordConfig)) that
     /// PROJ rejects.
     #[error("invalid PROJ definition {definition:?}: {message}")]
-    InvalidProj { definition: String, message: String },
+    InvalidProj {
+        /// The PROJ string as configured.
+        definition: String,
+        /// PROJ's reason.
+        message: String,
+    },
 
     /// PROJ failed on one point (e.g. a coordinate outside the projection's domain).
     #[error("point {index}: PROJ could not transform ({x}, {y}): {message}")]
     ProjFailed {
+        /// Position of the point (see the module doc).
         index: usize,
+        /// The point's first coordinate, in the CRS PROJ was given.
         x: f64,
+        /// The point's second coordinate, in the CRS PROJ was given.
         y: f64,
+        /// PROJ's reason.
         message: String,
     },
 
@@ -67,15 +100,20 @@ pub enum CoordError {
     /// A fit got fewer control points than its parameters need.
     #[error("{method} fit needs at least {needed} control points, got {got}")]
     TooFewPoints {
+        /// `"Helmert"` or `"affine"`.
         method: &'static str,
+        /// The minimum for the method (2 or 3).
         needed: usize,
+        /// How many pairs were given.
         got: usize,
     },
 
     /// The control points do not determine the parameters (coincident or collinear points).
     #[error("{method} fit: control points are degenerate ({reason})")]
     Degenerate {
+        /// `"Helmert"` or `"affine"`.
         method: &'static str,
+        /// What is degenerate, e.g. "the source points are collinear".
         reason: &'static str,
     },
 }

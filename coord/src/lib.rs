@@ -1,4 +1,8 @@
-//! Coordinate conversion for the Shanghai map server: pure, fast, exact.
+//! Coordinate conversion for the Shanghai map server: pure, fast, exact. The crate owns the
+//! catalogue of coordinate reference systems, every conversion between them and the local
+//! correction of the Shanghai 2000 plane. It must not know layers, features, stores or HTTP:
+//! it takes coordinates and geometries and gives them back converted, so every other crate can
+//! depend on it and it depends on none of them.
 //!
 //! # Coordinate reference systems ([`Crs`])
 //!
@@ -75,19 +79,31 @@
 //! function of this crate panics on bad input (NaN, infinities, out-of-range values, bad PROJ
 //! strings, unknown CRS names).
 
+#![warn(missing_docs)]
 // Range tests are written `!(v <= max)` on purpose: they are also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+// Axis order: surveying documents' (north, east) to the crate's (east, north) and back.
 pub mod axis;
+// BD-09: Baidu's offset on top of GCJ-02 (public forward formula) and an exact inverse.
 pub mod bd09;
+// BD09MC: Baidu's "Mercator" plane (metres) from BD-09, by Baidu's published band polynomials.
 pub mod bd09mc;
+// Local correction of the Shanghai 2000 plane, fitted from control points.
 pub mod correction;
+// The catalogue of coordinate reference systems.
 pub mod crs;
+// The one error type of the crate.
 mod error;
+// GCJ-02: the public forward formula and an exact inverse.
 pub mod gcj02;
+// Sharing PROJ transformations between threads: one PROJ object per thread and definition.
 mod proj_cache;
+// Shanghai 2000: the city's local plane, through PROJ, plus the optional local correction.
 pub mod sh2000;
+// The any-to-any pipeline: every conversion as steps through WGS84, with shortcuts.
 mod transform;
+// Web Mercator (EPSG:3857) in closed form.
 pub mod webmercator;
 
 pub use correction::{Fit, FitMethod, LocalCorrection, fit, fit_affine, fit_helmert};

@@ -1,4 +1,4 @@
-//! Sharing PROJ transformations between threads.
+//! Sharing PROJ transformations between threads: one PROJ object per thread and definition.
 //!
 //! Why: `proj::Proj` wraps a raw PROJ context and object; it is neither `Send` nor `Sync`, and a
 //! PROJ object must not be used from two threads at once. A [`Transformer`](crate::Transformer)

@@ -1,4 +1,4 @@
-//! The any-to-any pipeline.
+//! The any-to-any pipeline: every conversion as steps through WGS84, with shortcuts.
 //!
 //! Why a pipeline of steps through a hub: with 7 built-in CRSs and arbitrary EPSG codes, writing
 //! every pair is out of the question. Every CRS has a way to WGS84 (the hub) and back; a

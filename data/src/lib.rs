@@ -1,7 +1,8 @@
 //! Sample data for onemap: the real district outlines and township codes of Shanghai, plus a
 //! deterministic generator of SYNTHETIC features for the agency layers (illegal buildings, forest
 //! stands and change patches, patrol tracks, video cameras, and a sample gazetteer of roads, house
-//! numbers and named places).
+//! numbers and named places). The crate owns that data and its generators. It must not know the
+//! server: it depends on no onemap crate and hands over plain GeoJSON.
 //!
 //! Why it exists: a fresh server should show a realistic-looking city on first start, and tests
 //! need data with real shapes and volumes, without shipping or downloading agency data. Every
@@ -11,11 +12,19 @@
 //! GeoJSON `Feature` objects whose properties follow `data/layers/*.json` exactly, so they go
 //! through the server's normal validated import like any user upload.
 
+#![warn(missing_docs)]
+
+// The 16 districts: parsed once from the embedded GeoJSON, repaired, and indexed for the generator.
 mod districts;
+// Small geometry helpers in a local metric frame, and GeoJSON/date formatting.
 mod geom;
+// Synthetic names: roads laid out on a per-district grid, and people.
 mod names;
+// A tiny deterministic PRNG (SplitMix64).
 mod rng;
+// The synthetic layers, one generator each.
 mod synth;
+// The 234 township-level units: real NBS 2023 codes and names, synthetic representative points.
 mod townships;
 
 use std::collections::BTreeMap;

@@ -24,8 +24,11 @@ const LAT0_DEG: f64 = 31.23;
 pub struct Township {
     /// 9-digit NBS code, e.g. `"310115005"`.
     pub code: &'static str,
+    /// Official name, e.g. `"陆家嘴街道"`.
     pub name: &'static str,
+    /// 6-digit code of the district it belongs to, e.g. `"310115"`.
     pub district_code: &'static str,
+    /// That district's name, e.g. `"浦东新区"`.
     pub district_name: &'static str,
     /// SYNTHETIC representative point (no real township geometry is available): a fixed,
     /// seed-independent k-means centre inside the district outline, so that "nearest township

@@ -1,5 +1,6 @@
-//! The tile cache: rendered tiles with their gzip bytes and ETag, bounded by bytes, and
-//! invalidated precisely by the catalog's change notices.
+//! The tile cache: rendered tiles with their gzip bytes and ETag, bounded in bytes.
+//!
+//! Entries are invalidated precisely by the catalog's change notices.
 //!
 //! Entries live in one map ordered by tile (zoom, column, row), each tile holding the
 //! few (layer list, variant) combinations cached for it. That order serves all three
@@ -82,10 +83,15 @@ impl TileEntry {
 /// Counters for `/health`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CacheStats {
+    /// Tiles held now (one per layer list, tile and variant).
     pub entries: usize,
+    /// Bytes held now: raw and gzip payloads, ETags, keys and per-entry overhead.
     pub bytes: usize,
+    /// The bound on `bytes` the cache was built with.
     pub capacity: usize,
+    /// Lookups answered from the cache since start.
     pub hits: u64,
+    /// Lookups that found nothing since start.
     pub misses: u64,
     /// Entries removed because an edit touched them.
     pub invalidations: u64,
@@ -367,6 +373,8 @@ impl TileCache {
         self.evictions.fetch_add(evicted, Ordering::Relaxed);
     }
 
+    /// The counters now; each is read on its own, so they need not add up exactly while
+    /// tiles are being rendered.
     pub fn stats(&self) -> CacheStats {
         let inner = self.inner.read();
         CacheStats {

@@ -1,5 +1,4 @@
-//! MVT 2.1 encoding: one layer per source layer, features with their ids, typed tags and
-//! geometry command streams.
+//! MVT 2.1 encoding: one layer per source layer, features with ids, typed tags and commands.
 //!
 //! The protobuf messages are geozero's. Two parts are written here because measurement
 //! asked for it. The tag dictionary: tags were two thirds of the render time of a

@@ -1,5 +1,6 @@
-//! A feature's geometry as one tile holds it: projected, clipped, simplified and quantised
-//! (see [`crate::clip`] and [`crate::simplify`]).
+//! A feature's geometry as one tile holds it: projected, clipped, simplified and quantised.
+//!
+//! See [`crate::clip`] and [`crate::simplify`].
 //!
 //! Work is proportional to the vertices near the tile, and a part smaller than the
 //! simplification tolerance on both axes costs O(1) projections: its lon/lat bounding box

@@ -1,5 +1,6 @@
-//! Simplification and quantisation: from clipped tile-unit floats to the integer vertices
-//! MVT stores, without ever letting a feature vanish.
+//! Simplification and quantisation: clipped tile-unit floats to MVT's integer vertices.
+//!
+//! A feature never vanishes on the way.
 //!
 //! Douglas–Peucker runs at [`SIMPLIFY_TOLERANCE`] tile units on each clipped part, then
 //! vertices are rounded to the integer grid and repeats dropped. The Douglas–Peucker is

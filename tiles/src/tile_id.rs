@@ -1,5 +1,6 @@
-//! Tile addresses (XYZ scheme: y grows southwards from the top of the Mercator square),
-//! their bounds, and the tiles a lon/lat rectangle touches.
+//! Tile addresses, their bounds, and the tiles a lon/lat rectangle touches.
+//!
+//! XYZ scheme: y grows southwards from the top of the Mercator square.
 
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -34,14 +35,17 @@ impl TileId {
         }
     }
 
+    /// Zoom, `0..=MAX_ZOOM`.
     pub fn z(self) -> u8 {
         self.z
     }
 
+    /// Column, counted eastwards from the antimeridian, `< 2^z`.
     pub fn x(self) -> u32 {
         self.x
     }
 
+    /// Row, counted southwards from the top of the Mercator square, `< 2^z`.
     pub fn y(self) -> u32 {
         self.y
     }
@@ -123,14 +127,17 @@ impl TileRange {
         }
     }
 
+    /// The zoom all tiles of the range share.
     pub fn z(&self) -> u8 {
         self.z
     }
 
+    /// The columns, west to east.
     pub fn xs(&self) -> RangeInclusive<u32> {
         self.x0..=self.x1
     }
 
+    /// The rows, north to south.
     pub fn ys(&self) -> RangeInclusive<u32> {
         self.y0..=self.y1
     }
@@ -140,6 +147,7 @@ impl TileRange {
         u64::from(self.x1 - self.x0 + 1) * u64::from(self.y1 - self.y0 + 1)
     }
 
+    /// Whether `t` is one of the range's tiles (same zoom, column and row inside).
     pub fn contains(&self, t: TileId) -> bool {
         t.z == self.z && self.xs().contains(&t.x) && self.ys().contains(&t.y)
     }

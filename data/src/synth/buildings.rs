@@ -1,5 +1,7 @@
-//! illegal_buildings: ≥ 20,000 points in gaussian clusters (villages, industrial parks), mostly in
-//! the suburban districts; ~70 % with a rotated-rectangle footprint centred on the point.
+//! illegal_buildings: ≥ 20,000 points in gaussian clusters, ~70 % with a footprint.
+//!
+//! Clusters are villages and industrial parks, mostly in the suburban districts; a footprint is a
+//! rotated rectangle centred on the point.
 
 use geo::Coord;
 use serde_json::Value;

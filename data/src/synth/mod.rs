@@ -1,5 +1,7 @@
-//! The synthetic layers. Every generator draws from its own `Rng` stream of the seed, places each
-//! geometry strictly inside one district (with a margin, via `Land::locate`) and derives
+//! The synthetic layers, one generator each.
+//!
+//! Every generator draws from its own `Rng` stream of the seed, places each geometry strictly
+//! inside one district (with a margin, via `Land::locate`) and derives
 //! `district_code`/`township_code` from where the geometry actually is.
 
 use std::collections::HashMap;

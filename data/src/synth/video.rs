@@ -1,5 +1,6 @@
-//! video_points: 2,000 cameras at road crossings, denser in the central districts, with
-//! GB/T 28181 device codes.
+//! video_points: 2,000 cameras at road crossings, with GB/T 28181 device codes.
+//!
+//! Denser in the central districts.
 
 use geo::Coord;
 use serde_json::Value;

@@ -1,5 +1,4 @@
-//! The administrative names (districts and townships) the parser recognises, and the lookups
-//! the geocoder needs by name and by code.
+//! District and township names the parser recognises, with lookups by name and by code.
 //!
 //! The vocabulary is built from whatever district and township layers the gazetteer holds, so
 //! it follows boundary changes without a code change; only the retired district names that

@@ -17,11 +17,17 @@ use super::interpolate::{Known, Station, station_for};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchLevel {
+    /// The house-number point itself.
     House,
+    /// A point along the road's centre line, placed by number and side.
     Interpolated,
+    /// The middle of the road's centre line (or of its houses): no usable number.
     Road,
+    /// A named place.
     Poi,
+    /// The township's representative point.
     Township,
+    /// A point inside the district.
     District,
 }
 
@@ -53,6 +59,7 @@ const SAME_PLACE_DEG: f64 = 1e-5;
 /// One answer: a CGCS2000 point with what it stands for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
+    /// How precise the point is.
     pub level: MatchLevel,
     /// CGCS2000 longitude.
     pub lon: f64,
@@ -62,9 +69,13 @@ pub struct Candidate {
     pub confidence: f64,
     /// The standard address (标准地址) of the answer, at its level.
     pub standard_address: String,
+    /// 6-digit code of the district the answer lies in.
     pub district_code: Option<String>,
+    /// That district's name.
     pub district_name: Option<String>,
+    /// 9-digit code of the township the answer lies in.
     pub township_code: Option<String>,
+    /// That township's name.
     pub township_name: Option<String>,
     /// The gazetteer feature the point comes from (the house, road, place or unit).
     pub feature: Option<SourceFeature>,

@@ -1,6 +1,7 @@
-//! The gazetteer in memory: admin units, streets with their house numbers and centre lines, and
-//! named places, indexed for forward lookups (by name and number) and reverse lookups (R-trees on
-//! the Shanghai 2000 plane, so radii and distances are true metres).
+//! The gazetteer in memory: admin units, streets with house numbers and centre lines, places.
+//!
+//! Indexed for forward lookups (by name and number) and reverse lookups (R-trees on the
+//! Shanghai 2000 plane, so radii and distances are true metres).
 //!
 //! It is a read-only snapshot of five catalog layers, built in one pass; [`super::live`] rebuilds
 //! it when one of them changes. Every layer may be missing or empty: an agency that imports only
@@ -37,8 +38,11 @@ const TOWNSHIP_LAT0_DEG: f64 = 31.23;
 /// A district (区) with its outline.
 #[derive(Debug, Clone)]
 pub struct District {
+    /// 6-digit code, e.g. `310115`.
     pub code: String,
+    /// Full name, e.g. `浦东新区`.
     pub name: String,
+    /// CGCS2000 lon/lat outline.
     pub outline: MultiPolygon<f64>,
     bbox: Option<Rect<f64>>,
     /// A point inside the outline: where a district-level answer is placed.
@@ -48,17 +52,24 @@ pub struct District {
 /// A township (街道/镇/乡): a representative point, and an outline once one is loaded.
 #[derive(Debug, Clone)]
 pub struct Township {
+    /// 9-digit code, e.g. `310115005`.
     pub code: String,
+    /// Full name, e.g. `陆家嘴街道`.
     pub name: String,
+    /// Code of the district it belongs to.
     pub district_code: String,
+    /// CGCS2000 lon/lat: where a township-level answer is placed.
     pub point: Option<Point<f64>>,
+    /// CGCS2000 lon/lat outline; `None` while only points are loaded.
     pub outline: Option<MultiPolygon<f64>>,
 }
 
 /// A reference to the feature an answer came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SourceFeature {
+    /// The layer id, e.g. `gazetteer_addresses`.
     pub collection: &'static str,
+    /// The feature's id in that layer.
     pub id: i64,
 }
 
@@ -66,28 +77,41 @@ pub struct SourceFeature {
 /// `gazetteer_roads`; a street known only from house points has none.
 #[derive(Debug, Clone)]
 pub struct Street {
+    /// The road name as the gazetteer writes it.
     pub name: String,
+    /// Code of the district this part of the road lies in.
     pub district_code: String,
+    /// The `gazetteer_roads` feature, when there is one.
     pub road: Option<SourceFeature>,
+    /// The centre line on the Shanghai 2000 plane; `None` for a street known only from houses.
     pub line: Option<CentreLine>,
-    /// Houses on the street itself (no lane), by number, with their stations when there is a line.
+    /// Houses on the street itself (no lane, no building) as (number, index into
+    /// [`Gazetteer::houses`]), sorted by number.
     pub numbered: Vec<(u32, usize)>,
 }
 
 /// A house-number point (门牌).
 #[derive(Debug, Clone)]
 pub struct House {
+    /// The `gazetteer_addresses` feature.
     pub feature: SourceFeature,
+    /// Index into [`Gazetteer::streets`].
     pub street: usize,
+    /// The lane (弄) number, for a house in a lane.
     pub lane: Option<u32>,
+    /// The sub-lane (支弄) number.
     pub sub_lane: Option<u32>,
+    /// The house number (号).
     pub number: u32,
+    /// The building (号楼/幢/栋) as written in the feature.
     pub building: Option<String>,
+    /// 9-digit code of the township the house lies in.
     pub township_code: Option<String>,
+    /// The feature's standard address (标准地址); empty when it has none.
     pub standard_address: String,
     /// CGCS2000 lon/lat.
     pub point: Point<f64>,
-    /// On the plane.
+    /// Shanghai 2000 plane (east, north), metres.
     pub xy: [f64; 2],
     /// Along the street's centre line, when it has one.
     pub station: Option<Station>,
@@ -96,11 +120,17 @@ pub struct House {
 /// A named place (地名/POI).
 #[derive(Debug, Clone)]
 pub struct Poi {
+    /// The `gazetteer_pois` feature.
     pub feature: SourceFeature,
+    /// The place's name (its aliases are indexed too).
     pub name: String,
+    /// 6-digit code of its district.
     pub district_code: Option<String>,
+    /// 9-digit code of its township.
     pub township_code: Option<String>,
+    /// Its street address as the feature gives it.
     pub address: Option<String>,
+    /// CGCS2000 lon/lat.
     pub point: Point<f64>,
 }
 
@@ -120,10 +150,15 @@ type SegmentEntry = GeomWithData<Line<[f64; 2]>, usize>;
 
 /// The indexed snapshot.
 pub struct Gazetteer {
+    /// Sorted by code.
     pub districts: Vec<District>,
+    /// Sorted by code.
     pub townships: Vec<Township>,
+    /// One per road name and district; [`House::street`] indexes it.
     pub streets: Vec<Street>,
+    /// Every house-number point; [`Street::numbered`] indexes it.
     pub houses: Vec<House>,
+    /// Every named place.
     pub pois: Vec<Poi>,
     /// District and township names for the parser.
     pub vocabulary: AdminVocabulary,
@@ -144,10 +179,15 @@ pub struct Gazetteer {
 /// The features of each gazetteer layer (any may be empty).
 #[derive(Default)]
 pub struct Sources {
+    /// `districts`.
     pub districts: Vec<Arc<Feature>>,
+    /// `townships`.
     pub townships: Vec<Arc<Feature>>,
+    /// `gazetteer_roads`.
     pub roads: Vec<Arc<Feature>>,
+    /// `gazetteer_addresses`.
     pub addresses: Vec<Arc<Feature>>,
+    /// `gazetteer_pois`.
     pub pois: Vec<Arc<Feature>>,
 }
 
@@ -584,6 +624,7 @@ impl Gazetteer {
         out
     }
 
+    /// The district with this 6-digit code.
     pub fn district(&self, code: &str) -> Option<&District> {
         self.districts
             .binary_search_by(|d| d.code.as_str().cmp(code))
@@ -591,6 +632,7 @@ impl Gazetteer {
             .map(|i| &self.districts[i])
     }
 
+    /// The township with this 9-digit code.
     pub fn township(&self, code: &str) -> Option<&Township> {
         self.townships
             .binary_search_by(|t| t.code.as_str().cmp(code))

@@ -49,6 +49,7 @@ impl CentreLine {
         })
     }
 
+    /// Total length of all parts, metres.
     pub fn length(&self) -> f64 {
         self.length
     }

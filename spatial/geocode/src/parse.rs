@@ -1,5 +1,6 @@
-//! The address parser: normalised text → [`ParsedAddress`], peeling the levels from the largest
-//! to the smallest as Chinese addresses are written.
+//! The address parser: normalised text → [`ParsedAddress`].
+//!
+//! It peels the levels from the largest to the smallest, as Chinese addresses are written.
 
 pub(crate) mod numbers;
 pub(crate) mod road;

@@ -14,18 +14,25 @@ use super::gazetteer::{Gazetteer, SourceFeature};
 /// An address split into its parts; a part the answer's level does not reach is absent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AddressParts {
+    /// 6-digit district code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub district_code: Option<String>,
+    /// District name, e.g. `徐汇区`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
+    /// 9-digit township code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub township_code: Option<String>,
+    /// Township name, e.g. `斜土路街道`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub township: Option<String>,
+    /// Road name as the gazetteer writes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub road: Option<String>,
+    /// Lane (弄) number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lane: Option<u32>,
+    /// Sub-lane (支弄) number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_lane: Option<u32>,
     /// The house number; at road level, the nearest known number on the point's side.
@@ -34,6 +41,7 @@ pub struct AddressParts {
     /// At road level: the known numbers on the point's side just before and after it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub between: Option<[u32; 2]>,
+    /// Building (号楼/幢/栋), at house level.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub building: Option<String>,
 }
@@ -41,13 +49,17 @@ pub struct AddressParts {
 /// The answer for one point; `level` None (with a `reason`) when the point is not in Shanghai.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Reverse {
+    /// House, road, township or district; `None` when nothing was found.
     pub level: Option<MatchLevel>,
+    /// The parts the level reaches.
     pub address: AddressParts,
     /// The address as one string: the standard address at house level.
     pub formatted: String,
     /// Metres from the point to the house or road; None at township and district level.
     pub distance_m: Option<f64>,
+    /// The house or road feature the answer comes from.
     pub feature: Option<SourceFeature>,
+    /// Why there is no answer, when `level` is `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

@@ -1,5 +1,6 @@
-//! The geocoder as the server runs it: the live gazetteer, the parser, the local engine and the
-//! optional upstream providers, with the reasons given when an input cannot be answered.
+//! The geocoder as the server runs it: live gazetteer, parser, local engine, upstream providers.
+//!
+//! It also gives the reason when an input cannot be answered.
 
 use std::sync::Arc;
 
@@ -17,10 +18,13 @@ use onemap_spatial::catalog::Catalog;
 /// The answer for one address text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Forward {
+    /// The text as given.
     pub address: String,
+    /// What the parser made of it.
     pub parsed: ParsedAddress,
     /// Best first; empty with a `reason` when nothing matched.
     pub candidates: Vec<Candidate>,
+    /// Why nothing matched, or why the text cannot be answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Providers that were asked and failed (the local answer stands).
@@ -37,7 +41,9 @@ pub struct Forward {
 pub enum AskUpstream {
     /// When the local answer is less precise than an interpolated house.
     Auto,
+    /// For every answerable text, whatever the local answer.
     Always,
+    /// Not at all: the local gazetteer only.
     Never,
 }
 

@@ -91,6 +91,8 @@ impl Calendar {
         }
     }
 
+    /// Whether `date` (a CST calendar date) is worked: a make-up working day, or a
+    /// weekday that is not a holiday.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         if self.workdays.contains(&date) {
             return true;

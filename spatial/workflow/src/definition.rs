@@ -13,9 +13,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// A township office (街镇).
     Township,
+    /// A district office (区).
     District,
+    /// The city office (市).
     City,
+    /// The server itself: timers, sensors.
     System,
 }
 
@@ -50,7 +54,9 @@ impl std::fmt::Display for Level {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleDef {
+    /// Snake_case id that actions' `roles` name.
     pub id: String,
+    /// Display name, e.g. `市拆违办`.
     pub title: String,
     /// The levels at which holders of the role act.
     pub levels: Vec<Level>,
@@ -62,30 +68,38 @@ pub struct RoleDef {
 pub struct WorkflowDef {
     /// Must equal the file's stem.
     pub id: String,
+    /// Display name, e.g. `督查督办`.
     pub title: String,
     /// The state a new case enters; every creating action leads here.
     pub initial: String,
     /// Counters that actions may increment (e.g. `urge_count`); all start at 0.
     #[serde(default)]
     pub counters: Vec<String>,
+    /// Every state, the initial one included.
     pub states: Vec<StateDef>,
+    /// Every action, creating ones included.
     pub actions: Vec<ActionDef>,
 }
 
 impl WorkflowDef {
+    /// The state with this id.
     pub fn state(&self, id: &str) -> Option<&StateDef> {
         self.states.iter().find(|s| s.id == id)
     }
 
+    /// The action with this id.
     pub fn action(&self, id: &str) -> Option<&ActionDef> {
         self.actions.iter().find(|a| a.id == id)
     }
 }
 
+/// One state a case can be in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StateDef {
+    /// Snake_case id, unique in the workflow.
     pub id: String,
+    /// Display name, e.g. `办理中`.
     pub title: String,
     /// A terminal state ends the case: no actions leave it and its timers are dropped.
     #[serde(default)]
@@ -94,6 +108,7 @@ pub struct StateDef {
     /// closed-out register 销项台账); the store acts on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub register: Option<String>,
+    /// The time limit in this state; `None` for no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DeadlineDef>,
 }
@@ -102,20 +117,27 @@ pub struct StateDef {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlineDef {
+    /// How many `unit`s.
     pub duration: u32,
+    /// What `duration` counts.
     pub unit: DurationUnit,
     /// Applied in this order when the deadline falls due.
     pub on_due: Vec<DueEffect>,
 }
 
+/// What a deadline's duration counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DurationUnit {
+    /// Elapsed hours, nights and holidays included.
     Hours,
+    /// Days of the calendar, holidays included.
     CalendarDays,
+    /// Working days of the [`Calendar`](crate::Calendar), in China Standard Time.
     WorkingDays,
 }
 
+/// One thing a deadline does when it falls due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueEffect {
@@ -135,9 +157,12 @@ pub enum DueEffect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Jurisdiction {
+    /// Any actor with the role and level may act.
     #[default]
     None,
+    /// The actor's district must be the case's.
     District,
+    /// The actor's district, and a township actor's township, must be the case's.
     Township,
 }
 
@@ -159,6 +184,7 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "DeadlineChangeRepr", into = "DeadlineChangeRepr")]
 pub enum DeadlineChange {
+    /// The target state's deadline starts afresh (none if it has none).
     Reset,
     /// The deadline keeps running across the transition (e.g. while a request
     /// for an extension or a return is being reviewed).
@@ -202,26 +228,34 @@ impl From<DeadlineChange> for DeadlineChangeRepr {
     }
 }
 
+/// One action an actor can take on a case.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionDef {
+    /// Snake_case id, unique in the workflow; the URL and history name it.
     pub id: String,
+    /// Display name, e.g. `催办`.
     pub title: String,
     /// States the action may be taken in; empty for an action that creates the case.
     pub from: Vec<String>,
     /// The target state; omitted for an action that stays in the current state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// Role ids that may take it.
     pub roles: Vec<String>,
+    /// Levels at which those roles may take it.
     pub levels: Vec<Level>,
+    /// How far the actor's area must match the case's.
     #[serde(default)]
     pub jurisdiction: Jurisdiction,
     /// Only an actor at the case's current responsible level may take it (so an
     /// escalated case moves to the desk above).
     #[serde(default)]
     pub responsible: bool,
+    /// A precondition on the deadline; `None` for always.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// The form submitted with the action.
     #[serde(default)]
     pub fields: Vec<FieldDef>,
     /// The minimum number of attachments.
@@ -230,6 +264,8 @@ pub struct ActionDef {
     /// Counters incremented by one each time the action is taken.
     #[serde(default)]
     pub increments: Vec<String>,
+    /// What happens to the running deadline; `None` for the default (see
+    /// [`DeadlineChange`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DeadlineChange>,
     /// A `datetime` field whose value is added to the case as an absolute reminder
@@ -245,13 +281,18 @@ impl ActionDef {
     }
 }
 
+/// One field of an action's form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldDef {
+    /// Snake_case key in the submitted fields.
     pub name: String,
+    /// Display label, e.g. `督办级别`.
     pub title: String,
+    /// What values it takes (`type` in a file).
     #[serde(rename = "type")]
     pub ty: FieldType,
+    /// Whether the action is refused without it; default true.
     #[serde(default = "yes")]
     pub required: bool,
     /// The allowed values of an `enum` field.
@@ -263,6 +304,7 @@ fn yes() -> bool {
     true
 }
 
+/// The value type of a form field, checked when the action is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -270,11 +312,14 @@ pub enum FieldType {
     String,
     /// Free text, may span lines.
     Text,
+    /// One of the field's `values`.
     Enum,
     /// `YYYY-MM-DD`.
     Date,
     /// RFC 3339 with an offset.
     Datetime,
+    /// A JSON number.
     Number,
+    /// A JSON `true` or `false`.
     Boolean,
 }

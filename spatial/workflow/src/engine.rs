@@ -24,45 +24,105 @@ use super::fields;
 /// Why an action was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ActionError {
+    /// The case was loaded for another workflow's engine: a caller's bug.
     #[error("case belongs to workflow `{case}`, not `{engine}`")]
-    WrongWorkflow { case: String, engine: String },
+    WrongWorkflow {
+        /// The case's workflow id.
+        case: String,
+        /// The engine's workflow id.
+        engine: String,
+    },
+    /// The caller saw an older version than the case's: someone acted in between.
     #[error("version conflict: expected {expected}, the case is at {current}")]
-    VersionConflict { expected: u64, current: u64 },
+    VersionConflict {
+        /// The version the caller sent.
+        expected: u64,
+        /// The case's version now.
+        current: u64,
+    },
+    /// The workflow has no action with this id.
     #[error("unknown action `{action}`")]
-    UnknownAction { action: String },
+    UnknownAction {
+        /// The requested action id.
+        action: String,
+    },
+    /// The action cannot be taken in the case's state, or does not create a case when
+    /// one is being created.
     #[error("action `{action}` is not allowed in state `{state}`; allowed: [{}]", allowed.join(", "))]
     NotAllowedInState {
+        /// The requested action id.
         action: String,
+        /// The case's current state; `(new case)` when creating.
         state: String,
+        /// The action ids the actor may take instead.
         allowed: Vec<String>,
     },
+    /// The actor's role or level is not among the action's.
     #[error("action `{action}` is reserved to roles [{}] at levels [{}]", allowed_roles.join(", "), join(allowed_levels))]
     ForbiddenRole {
+        /// The requested action id.
         action: String,
+        /// The action's `roles`.
         allowed_roles: Vec<String>,
+        /// The action's `levels`.
         allowed_levels: Vec<Level>,
     },
+    /// The case lies outside the actor's district or township.
     #[error("action `{action}`: the case ({district_code}/{}) is outside the caller's jurisdiction", township_code.as_deref().unwrap_or("-"))]
     ForbiddenJurisdiction {
+        /// The requested action id.
         action: String,
+        /// The case's district code.
         district_code: String,
+        /// The case's township code.
         township_code: Option<String>,
     },
+    /// The action is `responsible` and the actor is not at the case's current level.
     #[error("action `{action}` is for the responsible level `{responsible}`")]
-    NotResponsible { action: String, responsible: Level },
+    NotResponsible {
+        /// The requested action id.
+        action: String,
+        /// The case's current responsible level.
+        responsible: Level,
+    },
+    /// The action's `when` does not hold (e.g. urging a case that is not overdue).
     #[error("action `{action}` needs the case to be {}", match condition { Condition::Overdue => "overdue", Condition::NotOverdue => "within its deadline" })]
     Condition {
+        /// The requested action id.
         action: String,
+        /// The action's `when`.
         condition: Condition,
     },
+    /// A required field is absent, `null` or blank.
     #[error("missing field `{field}`")]
-    MissingField { field: String },
+    MissingField {
+        /// The field's name.
+        field: String,
+    },
+    /// A field's value does not fit its type, or a reminder or extension is out of range.
     #[error("field `{field}`: {reason}")]
-    InvalidField { field: String, reason: String },
+    InvalidField {
+        /// The field's name.
+        field: String,
+        /// What is wrong with the value.
+        reason: String,
+    },
+    /// A field the action's form does not have.
     #[error("unknown field `{field}`; the action takes [{}]", known.join(", "))]
-    UnknownField { field: String, known: Vec<String> },
+    UnknownField {
+        /// The submitted name.
+        field: String,
+        /// The form's field names.
+        known: Vec<String>,
+    },
+    /// Fewer attachments than the action's `attachments` minimum.
     #[error("{required} attachment(s) required, {given} given")]
-    MissingAttachments { required: usize, given: usize },
+    MissingAttachments {
+        /// The action's minimum.
+        required: usize,
+        /// How many the request had.
+        given: usize,
+    },
 }
 
 fn join(levels: &[Level]) -> String {
@@ -76,12 +136,15 @@ fn join(levels: &[Level]) -> String {
 /// What the caller submits with an action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActionRequest {
+    /// The action id.
     pub action: String,
+    /// The form's values by field name.
     #[serde(default)]
     pub fields: Map<String, Value>,
     /// How many files the caller attached (the store keeps the files).
     #[serde(default)]
     pub attachments: usize,
+    /// Free text for the history (and the note of a reminder the action sets).
     #[serde(default)]
     pub comment: Option<String>,
     /// The case version the caller saw (If-Match); `None` skips the check.
@@ -90,6 +153,7 @@ pub struct ActionRequest {
 }
 
 impl ActionRequest {
+    /// A request for `action` with no fields, attachments, comment or version check.
     pub fn new(action: &str) -> ActionRequest {
         ActionRequest {
             action: action.into(),
@@ -97,21 +161,25 @@ impl ActionRequest {
         }
     }
 
+    /// Adds or replaces field `name`.
     pub fn field(mut self, name: &str, value: impl Into<Value>) -> ActionRequest {
         self.fields.insert(name.into(), value.into());
         self
     }
 
+    /// Sets the number of attached files.
     pub fn attachments(mut self, n: usize) -> ActionRequest {
         self.attachments = n;
         self
     }
 
+    /// Sets the comment.
     pub fn comment(mut self, text: &str) -> ActionRequest {
         self.comment = Some(text.into());
         self
     }
 
+    /// Refuses the action unless the case is still at `version`.
     pub fn expect_version(mut self, version: u64) -> ActionRequest {
         self.expected_version = Some(version);
         self
@@ -131,6 +199,7 @@ impl<'a> Engine<'a> {
         Engine { def, calendar }
     }
 
+    /// The workflow this engine runs.
     pub fn def(&self) -> &'a WorkflowDef {
         self.def
     }

@@ -1,5 +1,8 @@
 //! Case workflows (issue #7): definitions as data, and a pure engine over a case's
-//! durable state.
+//! durable state. The crate owns the workflow definitions, their loading and checking, the
+//! working-day calendar and the engine that steps a case. It must not know stores, HTTP or
+//! clocks: the caller loads the case, passes `now` and who is acting, and persists what comes
+//! back, so every rule is testable without a server.
 //!
 //! * Definitions live in `data/workflows/`: `roles.yaml`, `holidays.yaml` and one
 //!   `<id>.yaml` per workflow. [`Registry::load`] parses and cross-checks them all,
@@ -49,14 +52,25 @@
 //! (minimum count), `deadline` (`keep`, `reset` or `{extend_by: <number field>}`)
 //! and `sets_reminder` (a datetime field that becomes an absolute reminder).
 
+#![warn(missing_docs)]
+
+// Working days in China Standard Time, with public holidays and make-up working days.
 mod calendar;
+// The durable state of a case and what one step produces.
 mod case;
+// The shape of a workflow definition file, as deserialised.
 mod definition;
+// A Mermaid `stateDiagram-v2` of a workflow, for `GET /workflows/{id}`.
 mod diagram;
+// Taking actions: permission checks, field checks and the resulting transition.
 mod engine;
+// Checking the fields submitted with an action against the action's form.
 mod fields;
+// Loading the definition directory: `roles.yaml`, `holidays.yaml` and `<id>.yaml` per workflow.
 mod registry;
+// Firing deadlines and reminders.
 mod timers;
+// Cross-reference checks on parsed definitions.
 mod validate;
 
 pub use calendar::{Calendar, cst};

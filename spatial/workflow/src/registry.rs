@@ -1,6 +1,7 @@
-//! Loading the definition directory: `roles.yaml`, `holidays.yaml` and one
-//! `<workflow id>.yaml` per workflow. Everything is checked at load so that a bad
-//! file stops the server at start-up rather than a case half-way.
+//! Loading the definition directory: `roles.yaml`, `holidays.yaml` and `<id>.yaml` per workflow.
+//!
+//! Everything is checked at load so that a bad file stops the server at start-up
+//! rather than a case half-way.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,17 +19,36 @@ const HOLIDAYS: &str = "holidays.yaml";
 /// Why the definitions were refused; every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// A file or the directory could not be read.
     #[error("{file}: {source}")]
     Io {
+        /// The path that failed.
         file: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// A file is not valid YAML of the expected shape.
     #[error("{file}: {message}")]
-    Parse { file: String, message: String },
+    Parse {
+        /// The file's path.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A file parsed but failed the cross-reference checks.
     #[error("{file}: {}", problems.join("; "))]
-    Invalid { file: String, problems: Vec<String> },
+    Invalid {
+        /// The file's path.
+        file: String,
+        /// Every problem found, each naming the workflow and item.
+        problems: Vec<String>,
+    },
+    /// A required file (`roles.yaml`, `holidays.yaml`) is absent.
     #[error("{file} is missing")]
-    Missing { file: String },
+    Missing {
+        /// The expected path.
+        file: String,
+    },
 }
 
 impl LoadError {
@@ -109,14 +129,17 @@ impl Registry {
         })
     }
 
+    /// The roles of `roles.yaml`, in file order.
     pub fn roles(&self) -> &[RoleDef] {
         &self.roles
     }
 
+    /// The working-day calendar of `holidays.yaml`.
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
     }
 
+    /// The workflow with this id.
     pub fn workflow(&self, id: &str) -> Option<&WorkflowDef> {
         self.workflows.get(id)
     }

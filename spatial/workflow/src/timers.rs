@@ -19,7 +19,9 @@ use super::engine::Engine;
 /// A timer that has fallen due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueEvent {
+    /// When it fell due.
     pub at: DateTime<Utc>,
+    /// Deadline or reminder.
     pub kind: TimerKind,
 }
 

@@ -1,5 +1,7 @@
-//! Cross-reference checks on parsed definitions. Every problem names the workflow,
-//! the state or action, and the offending value, so a bad file is fixed in one go.
+//! Cross-reference checks on parsed definitions.
+//!
+//! Every problem names the workflow, the state or action, and the offending value,
+//! so a bad file is fixed in one go.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 

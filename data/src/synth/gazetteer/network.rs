@@ -1,5 +1,7 @@
-//! The gazetteer's road network of one district: the lines of the [`RoadGrid`] (and short local
-//! streets between them near each township point) cut to the district, named, and numbered.
+//! The gazetteer's road network of one district: cut to the district, named and numbered.
+//!
+//! The lines of the [`RoadGrid`], and short local streets between them near each township
+//! point.
 //!
 //! Numbering: a road's parts are ordered along its direction (north–south roads run south to
 //! north, east–west roads east to west, as Shanghai numbers them) and measured end to end. The

@@ -1,8 +1,9 @@
-//! Named places (POIs) of one district: per township its office, community health centre and a
-//! school, plus 1–3 of park, market, residential compound, station and mall; per district the
-//! district government and hospital, and in the central districts the numbered city hospitals
-//! (上海市第六人民医院, alias 六院). Each stands 20 m behind a house number of its township, whose
-//! standard address it takes.
+//! Named places (POIs) of one district, each at a house number of its township.
+//!
+//! Per township its office, community health centre and a school, plus 1–3 of park, market,
+//! residential compound, station and mall; per district the district government and hospital,
+//! and in the central districts the numbered city hospitals (上海市第六人民医院, alias 六院).
+//! Each stands 20 m behind a house number of its township, whose standard address it takes.
 
 use std::collections::HashSet;
 

@@ -1,5 +1,4 @@
-//! Road names: where a road ends, and whether a text is clearly a road rather than the tail of
-//! a longer name.
+//! Road names: where a road ends, and whether a text is a road and not the tail of a name.
 
 /// Suffixes that end a road name, longest first so that the stem is as short as possible.
 /// Bare 道 is not one: in Shanghai it ends 街道 (a township), 隧道 or 通道, and the roads that

@@ -1,5 +1,6 @@
-//! AMap (高德) web service geocoding: `GET /v3/geocode/geo?key=&address=&city=上海`, positions
-//! "lng,lat" in GCJ-02.
+//! AMap (高德) web service geocoding, answers in GCJ-02.
+//!
+//! `GET /v3/geocode/geo?key=&address=&city=上海`, positions "lng,lat".
 
 use async_trait::async_trait;
 use onemap_coord::Crs;
@@ -9,12 +10,14 @@ use crate::forward::MatchLevel;
 
 const NAME: &str = "amap";
 
+/// The AMap (高德) web-service geocoder; answers arrive in GCJ-02 and leave in CGCS2000.
 pub struct AMap(Client);
 
 impl AMap {
     /// The public endpoint, when the configuration names no other.
     pub const DEFAULT_URL: &str = "https://restapi.amap.com";
 
+    /// A client for `settings`; fails only if the HTTP client or datum converter cannot be built.
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Gcj02).map(Self)
     }

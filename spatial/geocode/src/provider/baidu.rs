@@ -1,5 +1,6 @@
-//! Baidu (百度) web service geocoding: `GET /geocoding/v3/?address=&output=json&ak=&city=上海市`,
-//! positions in BD-09 longitude/latitude, with a confidence 0–100.
+//! Baidu (百度) web service geocoding, answers in BD-09 with a confidence 0–100.
+//!
+//! `GET /geocoding/v3/?address=&output=json&ak=&city=上海市`.
 
 use async_trait::async_trait;
 use onemap_coord::Crs;
@@ -9,12 +10,14 @@ use crate::forward::MatchLevel;
 
 const NAME: &str = "baidu";
 
+/// The Baidu (百度) web-service geocoder; answers arrive in BD-09 and leave in CGCS2000.
 pub struct Baidu(Client);
 
 impl Baidu {
     /// The public endpoint, when the configuration names no other.
     pub const DEFAULT_URL: &str = "https://api.map.baidu.com";
 
+    /// A client for `settings`; fails only if the HTTP client or datum converter cannot be built.
     pub fn new(settings: ProviderSettings) -> Result<Self, String> {
         Client::new(settings, Crs::Bd09).map(Self)
     }

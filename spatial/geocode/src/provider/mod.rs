@@ -1,6 +1,8 @@
-//! Upstream geocoders (AMap, Baidu web services) some agencies also use: optional, off unless a
-//! key is configured, and never trusted over the local gazetteer — their answers are converted
-//! from the provider's datum into CGCS2000 and appended after the local candidates.
+//! Upstream geocoders (AMap, Baidu web services) some agencies also use.
+//!
+//! Optional, off unless a key is configured, and never trusted over the local gazetteer: their
+//! answers are converted from the provider's datum into CGCS2000 and appended after the local
+//! candidates.
 
 mod amap;
 mod baidu;
@@ -20,18 +22,38 @@ use super::gazetteer::Gazetteer;
 /// Why a provider gave no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
+    /// No answer, or an HTTP error status: network, timeout, outage.
     #[error("{provider}: request failed: {message}")]
-    Http { provider: String, message: String },
+    Http {
+        /// `amap` or `baidu`.
+        provider: String,
+        /// The HTTP client's reason.
+        message: String,
+    },
+    /// The provider answered with an error status in its body (bad key, quota spent).
     #[error("{provider}: refused the request: {message}")]
-    Refused { provider: String, message: String },
+    Refused {
+        /// `amap` or `baidu`.
+        provider: String,
+        /// The provider's own status and message.
+        message: String,
+    },
+    /// The answer was not the JSON the provider documents.
     #[error("{provider}: unreadable answer: {message}")]
-    Malformed { provider: String, message: String },
+    Malformed {
+        /// `amap` or `baidu`.
+        provider: String,
+        /// What could not be read.
+        message: String,
+    },
 }
 
 /// One answer of a provider, already in CGCS2000.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upstream {
+    /// CGCS2000 lon/lat, converted from the provider's datum.
     pub point: Point<f64>,
+    /// The provider's precision word, mapped to ours.
     pub level: MatchLevel,
     /// The provider's confidence in [0, 1], or its level's default.
     pub confidence: f64,
@@ -44,6 +66,7 @@ pub struct Upstream {
 pub trait GeocodeProvider: Send + Sync {
     /// `amap`, `baidu`: what the merged candidates carry as their `source`.
     fn name(&self) -> &str;
+    /// The provider's answers for `address`, asked within Shanghai, in the provider's order.
     async fn geocode(&self, address: &str) -> Result<Vec<Upstream>, ProviderError>;
 }
 
@@ -54,6 +77,7 @@ pub struct ProviderSettings {
     pub key: String,
     /// Scheme and host, e.g. `https://restapi.amap.com`; a loopback mock in tests.
     pub base_url: String,
+    /// Bound on each request, connection included.
     pub timeout: Duration,
 }
 

@@ -3,7 +3,6 @@
 //! offered at each step; refusals; two officers at once; timers on a fake clock, across a
 //! restart; events, webhooks, attachments, lists, statistics and the `cases` tile layer.
 
-#[path = "cases/support.rs"]
 mod support;
 
 use std::time::Duration;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing onemap needs, from Debian's packages, when it is missing.
 #   scripts/setup.sh build   cmake, sqlite3 and libsqlite3-dev to build PROJ from the proj crate's source; node/npm
-#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS
+#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS,
+#                            and cargo-nextest (the test runner) from crates.io
 set -euo pipefail
 
 want=(cmake sqlite3 libsqlite3-dev pkg-config nodejs npm)
@@ -40,4 +41,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     major=$(ls /usr/lib/postgresql | sort -n | tail -1)
     $sudo apt-get install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >/dev/null
   fi
+fi
+
+# The test runner, built from crates.io when missing (once per machine, a few minutes).
+if [ "${1:-build}" = test ] && ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-nextest"
+  cargo install cargo-nextest --locked --quiet
 fi

@@ -15,8 +15,13 @@ export $(scripts/pg-cluster.sh replica-start)
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The binary the kill test (tests/tests/e2e/store.rs) and the viewer test below start; the same
+# profile and features as the test build, so the two share every compiled library.
 cargo build --bin onemap --quiet
-cargo test --workspace --no-fail-fast
+# cargo-nextest runs every test in a process of its own, as many at once as there are cores,
+# and ends with one "Summary [...] N tests run: N passed" line; it does not run doctests.
+cargo nextest run --workspace --no-fail-fast
+cargo test --workspace --doc --quiet
 
 # The viewer in a real browser, against a server with the sample data.
 data=$(mktemp -d)
@@ -31,4 +36,4 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [ -n "${url:-}" ] || { cat "$log"; echo "server did not start" >&2; exit 1; }
-ONEMAP_URL="$url" node --test viewer/viewer.test.mjs
+ONEMAP_URL="$url" node --test api/viewer/test/viewer.test.mjs

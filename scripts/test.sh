@@ -15,9 +15,12 @@ export $(scripts/pg-cluster.sh replica-start)
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-# The binary the kill test (tests/tests/e2e/store.rs) and the viewer test below start; the same
-# profile and features as the test build, so the two share every compiled library.
-cargo build --bin onemap --quiet
+# Every test target and the `onemap` binary that the kill test (tests/tests/e2e/store.rs) and
+# the viewer test below start, in one build. The test build turns on more features of shared
+# libraries (through dev-dependencies and other members: sqlx, geozero, geo…), so a
+# `cargo build --bin onemap` of its own would compile those libraries, and every workspace
+# crate above them, a second time. nextest then finds everything built.
+cargo build --workspace --bins --tests --examples --quiet
 # cargo-nextest runs every test in a process of its own, as many at once as there are cores,
 # and ends with one "Summary [...] N tests run: N passed" line; it does not run doctests.
 cargo nextest run --workspace --no-fail-fast

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing onemap needs, from Debian's packages, when it is missing.
 #   scripts/setup.sh build   cmake, sqlite3 and libsqlite3-dev to build PROJ from the proj crate's source; node/npm
-#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS, and a
-#                            Python venv with the OpenAPI validator and Schemathesis (scripts/schemathesis.sh)
+#   scripts/setup.sh test    the above, plus gdal-bin (ogrinfo), chromium, CJK fonts, PostGIS,
+#                            cargo-nextest (the test runner) from crates.io, and a Python venv
+#                            with the OpenAPI validator and Schemathesis (scripts/schemathesis.sh)
 set -euo pipefail
 
 want=(cmake sqlite3 libsqlite3-dev pkg-config nodejs npm)
@@ -55,4 +56,10 @@ if [ "${1:-build}" = test ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "${pins[@]}"
   fi
+fi
+
+# The test runner, built from crates.io when missing (once per machine, a few minutes).
+if [ "${1:-build}" = test ] && ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-nextest"
+  cargo install cargo-nextest --locked --quiet
 fi

@@ -14,9 +14,20 @@ trap stop_pg EXIT
 export $(scripts/pg-cluster.sh replica-start)
 
 cargo fmt --all -- --check
+# Crates depend one way only; the self-test shows the check fails on a back-edge.
+scripts/check-layers.py
+scripts/check-layers.py --self-test
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-cargo build --bin onemap --quiet
-cargo test --workspace --no-fail-fast
+# Every test target and the `onemap` binary that the kill test (tests/tests/e2e/store.rs) and
+# the viewer test below start, in one build. The test build turns on more features of shared
+# libraries (through dev-dependencies and other members: sqlx, geozero, geo…), so a
+# `cargo build --bin onemap` of its own would compile those libraries, and every workspace
+# crate above them, a second time. nextest then finds everything built.
+cargo build --workspace --bins --tests --examples --quiet
+# cargo-nextest runs every test in a process of its own, as many at once as there are cores,
+# and ends with one "Summary [...] N tests run: N passed" line; it does not run doctests.
+cargo nextest run --workspace --no-fail-fast
+cargo test --workspace --doc --quiet
 
 # The viewer in a real browser, against a server with the sample data.
 data=$(mktemp -d)
@@ -31,7 +42,7 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [ -n "${url:-}" ] || { cat "$log"; echo "server did not start" >&2; exit 1; }
-ONEMAP_URL="$url" node --test viewer/viewer.test.mjs
+ONEMAP_URL="$url" node --test api/viewer/test/viewer.test.mjs
 
 # The same server against its own OpenAPI description: the document validates, and Schemathesis
 # finds no 5xx and no answer the description contradicts (after the viewer test: it writes).

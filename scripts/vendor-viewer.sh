@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Installs the viewer's npm packages (viewer/package.json + package-lock.json) and copies
-# the files the browser needs into api/static/vendor/ (gitignored; served at /static/vendor/…):
-#   api/static/vendor/maplibre-gl/{maplibre-gl.mjs,maplibre-gl-worker.mjs,maplibre-gl.css,LICENSE.txt}
-#   api/static/vendor/fonts/{fontstack}/{start}-{end}.pbf   (SDF glyph ranges, fontstack "Noto Sans Regular")
+# Installs the viewer's npm packages (api/viewer/package.json + package-lock.json, into
+# api/viewer/node_modules, which is not served) and copies the files the browser needs into
+# api/viewer/public/vendor/ (gitignored; served at /static/vendor/…):
+#   api/viewer/public/vendor/maplibre-gl/{maplibre-gl.mjs,maplibre-gl-worker.mjs,maplibre-gl.css,LICENSE.txt}
+#   api/viewer/public/vendor/fonts/{fontstack}/{start}-{end}.pbf   (SDF glyph ranges, fontstack "Noto Sans Regular")
 # Idempotent: npm ci runs only when node_modules is missing or older than the lock file.
 # Needs node + npm and the npm registry (or a warm npm cache). No other network access.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-viewer="$root/viewer"
-vendor="$root/api/static/vendor"
+viewer="$root/api/viewer"
+vendor="$viewer/public/vendor"
 
 cd "$viewer"
 if [ ! -f package-lock.json ]; then
@@ -25,7 +26,7 @@ for f in "$ml/dist/maplibre-gl.mjs" "$ml/dist/maplibre-gl-worker.mjs" "$ml/dist/
 done
 
 # Build into a fresh temp dir, then swap it in, so a failed run never leaves a half-copied vendor dir.
-tmp="$(mktemp -d "$root/api/static/.vendor.XXXXXX")"
+tmp="$(mktemp -d "$viewer/public/.vendor.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/maplibre-gl" "$tmp/fonts"
 # maplibre-gl >= 6 ships ES modules only; the main module loads maplibre-gl-worker.mjs

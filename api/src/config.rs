@@ -18,7 +18,7 @@ pub struct ServeConfig {
     #[arg(long, env = "ONEMAP_SAMPLE_DATA", default_value_t = false)]
     pub sample_data: bool,
     /// The viewer's files.
-    #[arg(long, env = "ONEMAP_STATIC", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/static"))]
+    #[arg(long, env = "ONEMAP_STATIC", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/viewer/public"))]
     pub static_dir: PathBuf,
     /// The URL clients reach this server at, when behind a proxy.
     #[arg(long, env = "ONEMAP_PUBLIC_URL")]

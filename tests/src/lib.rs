@@ -228,7 +228,7 @@ pub fn config(data: PathBuf, sample_data: bool) -> ServeConfig {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data,
         sample_data,
-        static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../api/static")),
+        static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../api/viewer/public")),
         public_url: None,
         tile_cache_mb: 64,
         coord_config: None,

@@ -12,7 +12,7 @@ onemap_e2e::both_backends!(
     bad_coordinates_are_problems_naming_the_point,
 );
 
-const REFERENCE: &str = include_str!("../../coord/tests/data/coord-reference-sample.csv");
+const REFERENCE: &str = include_str!("../../../coord/tests/data/coord-reference-sample.csv");
 
 struct Row {
     wgs: [f64; 2],

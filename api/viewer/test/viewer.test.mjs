@@ -1,11 +1,11 @@
-// Browser test of the onemap viewer (api/static/) for `node --test`.
+// Browser test of the onemap viewer (api/viewer/public/) for `node --test`.
 //
-//   ONEMAP_URL=http://127.0.0.1:8080 node --test viewer/viewer.test.mjs
+//   ONEMAP_URL=http://127.0.0.1:8080 node --test api/viewer/test/viewer.test.mjs
 //
 // ONEMAP_URL (required) is the base URL of a running onemap server; the project's test script
 // starts the server and sets it. The viewer's vendored files must be in place first
-// (scripts/vendor-viewer.sh, which also installs this folder's node_modules); if the server
-// embeds api/static/ in its binary, build it after vendoring. The style checks run without a server.
+// (scripts/vendor-viewer.sh, which also installs api/viewer/node_modules); if the server
+// embeds api/viewer/public/ in its binary, build it after vendoring. The style checks run without a server.
 //
 // Other env: CHROMIUM (default /usr/bin/chromium); ONEMAP_ARTIFACTS (default <repo>/tests/artifacts,
 // where viewer.png is written). Chromium runs headless with SwiftShader WebGL, a fresh profile,
@@ -38,10 +38,10 @@ test('styles/ramps.json is well formed', () => {
 
 test('viewer sources reference no external URL', () => {
   for (const f of ['index.html', 'app.js', 'app.css']) {
-    const p = path.join(root, 'api', 'static', f);
-    assert.ok(fs.existsSync(p), `api/static/${f} is missing`);
+    const p = path.join(root, 'api', 'viewer', 'public', f);
+    assert.ok(fs.existsSync(p), `api/viewer/public/${f} is missing`);
     const hits = fs.readFileSync(p, 'utf8').match(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s'"`)]*/gi) ?? [];
-    assert.deepEqual(hits, [], `api/static/${f} references external URLs`);
+    assert.deepEqual(hits, [], `api/viewer/public/${f} references external URLs`);
   }
 });
 
@@ -66,7 +66,7 @@ describe('viewer in headless chromium', () => {
   const requireViewer = () => assert.ok(ready, 'the viewer did not load: see the failure of "viewer loads and the map reaches idle"');
 
   test('viewer loads and the map reaches idle', async () => {
-    assert.ok(base, 'ONEMAP_URL is not set: start the server and run ONEMAP_URL=http://127.0.0.1:PORT node --test viewer/viewer.test.mjs');
+    assert.ok(base, 'ONEMAP_URL is not set: start the server and run ONEMAP_URL=http://127.0.0.1:PORT node --test api/viewer/test/viewer.test.mjs');
     const origin = new URL(base).origin;
 
     const get = async (p) => {
@@ -81,7 +81,7 @@ describe('viewer in headless chromium', () => {
     layers = await res.json();
     assert.ok(Array.isArray(layers) && layers.length >= 2, 'GET /layers must return an array of at least two layers');
     res = await get('/static/vendor/maplibre-gl/maplibre-gl.mjs');
-    assert.equal(res.status, 200, `GET /static/vendor/maplibre-gl/maplibre-gl.mjs answered ${res.status}: run scripts/vendor-viewer.sh (and rebuild the server if it embeds api/static)`);
+    assert.equal(res.status, 200, `GET /static/vendor/maplibre-gl/maplibre-gl.mjs answered ${res.status}: run scripts/vendor-viewer.sh (and rebuild the server if it embeds api/viewer/public)`);
     assert.match(res.headers.get('content-type') ?? '', /javascript/, '.mjs files must be served with a JavaScript content-type (module scripts are MIME-checked)');
     await res.arrayBuffer();
     res = await get('/styles/onemap.json');
@@ -96,7 +96,7 @@ describe('viewer in headless chromium', () => {
     try {
       ({ chromium } = await import('playwright-core'));
     } catch {
-      assert.fail('playwright-core is not installed: run scripts/vendor-viewer.sh (npm ci in viewer/)');
+      assert.fail('playwright-core is not installed: run scripts/vendor-viewer.sh (npm ci in api/viewer/)');
     }
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onemap-viewer-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {

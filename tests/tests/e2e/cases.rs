@@ -3,7 +3,6 @@
 //! offered at each step; refusals; two officers at once; timers on a fake clock, across a
 //! restart; events, webhooks, attachments, lists, statistics and the `cases` tile layer.
 
-#[path = "cases/support.rs"]
 mod support;
 
 use std::time::Duration;
@@ -834,7 +833,9 @@ async fn events_stream_and_webhooks_with_retries(b: Backend) {
         );
         let log = poll(&env, &format!("/events/{id}/deliveries"), |l| {
             let l = l.as_array().unwrap();
+            // Each receiver logs its attempt after the answer: wait for all three logs.
             l.iter().filter(|d| d["url"] == dead).count() == 3
+                && l.iter().any(|d| d["url"] == ok.url)
                 && l.iter()
                     .any(|d| d["url"] == flaky.url && d["delivered"] == true)
         })

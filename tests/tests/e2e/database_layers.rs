@@ -29,11 +29,11 @@ async fn server(backend: Backend) -> TestServer {
     for (name, text) in [
         (
             "forest_stands_db.json",
-            include_str!("../../data/layers/forest_stands.json"),
+            include_str!("../../../data/layers/forest_stands.json"),
         ),
         (
             "video_points_db.json",
-            include_str!("../../data/layers/video_points.json"),
+            include_str!("../../../data/layers/video_points.json"),
         ),
     ] {
         std::fs::write(dir.path().join("layers").join(name), twin(text).to_string()).unwrap();
@@ -289,7 +289,7 @@ async fn the_geopackage_store_refuses_a_database_served_layer_at_start() {
     std::fs::create_dir(dir.path().join("layers")).unwrap();
     std::fs::write(
         dir.path().join("layers/video_points_db.json"),
-        twin(include_str!("../../data/layers/video_points.json")).to_string(),
+        twin(include_str!("../../../data/layers/video_points.json")).to_string(),
     )
     .unwrap();
     let cfg = config(dir.path().to_path_buf(), false);

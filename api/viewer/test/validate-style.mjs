@@ -3,7 +3,7 @@
 // the server does; onemap.json draws every layer of data/layers/ from the composite source; no
 // URL points off the server; ramps.json is well formed.
 //
-// CLI: node viewer/validate-style.mjs    (exit 1 and one line per problem on failure)
+// CLI: node api/viewer/test/validate-style.mjs    (exit 1 and one line per problem on failure)
 // The browser test (viewer.test.mjs) imports checkStyles() and checkRamps().
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const here = path.dirname(fileURLToPath(import.meta.url)); // api/viewer/test
+export const root = path.resolve(here, '..', '..', '..');
 const stylesDir = path.join(root, 'styles');
-const specDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '@maplibre', 'maplibre-gl-style-spec');
+const specDir = path.join(here, '..', 'node_modules', '@maplibre', 'maplibre-gl-style-spec');
 
 /** Output of the style spec's own CLI, gl-style-validate (reports line numbers), or '' if clean. */
 function glStyleValidate(file) {

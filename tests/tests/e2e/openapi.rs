@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The router's source, where every route is spelled `at("/path", routes!(handler, …))` (or,
 /// were one added undocumented, `.route("/path", …)`).
-const ROUTER: &str = include_str!("../../api/src/routes/mod.rs");
+const ROUTER: &str = include_str!("../../../api/src/routes/mod.rs");
 
 /// Each routed path with the number of handlers routed at it, from the router's source.
 fn routed(src: &str) -> BTreeMap<String, usize> {

@@ -1,10 +1,8 @@
 //! Durable storage: the source of truth behind the in-memory index.
 //!
-//! Two backends implement [`Store`]: an embedded GeoPackage file (the default)
-//! and PostGIS (production). Every write is one transaction: all of it or none.
-
-pub mod gpkg;
-pub mod postgis;
+//! Two backends implement [`Store`], in the `onemap-store` crate: an embedded GeoPackage
+//! file (the default) and PostGIS (production). Every write is one transaction: all of it
+//! or none.
 
 use async_trait::async_trait;
 

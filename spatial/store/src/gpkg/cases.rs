@@ -1,4 +1,4 @@
-//! Case storage in the GeoPackage file (see [`crate::cases`] for the model).
+//! Case storage in the GeoPackage file (see [`onemap_spatial::cases`] for the model).
 //!
 //! Plain attribute tables next to the layers, not registered in `gpkg_contents`: GIS
 //! readers need not see them. Times are fixed-width UTC text (`…T08:00:00.000000Z`) so
@@ -16,14 +16,14 @@ use sqlx::{Row, Sqlite, SqliteConnection};
 
 use super::GpkgStore;
 use super::table::map_err;
-use crate::cases::{
-    Arg, AttachmentData, AttachmentMeta, Case, CaseDetail, CaseError, CaseEvent, CaseFields,
-    CaseFilter, CaseStore, Count, Delivery, Dialect, Dimension, Entry, FeatureRef, HistoryRecord,
-    NewCase, Step, where_sql,
+use crate::sql::{Arg, Dialect, where_sql};
+use onemap_spatial::cases::{
+    AttachmentData, AttachmentMeta, Case, CaseDetail, CaseError, CaseEvent, CaseFields, CaseFilter,
+    CaseStore, Count, Delivery, Dimension, Entry, FeatureRef, HistoryRecord, NewCase, Step,
 };
-use crate::feature::{Draft, Feature};
-use crate::schema::LayerDef;
-use crate::store::StoreError;
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::StoreError;
 
 const DDL: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS onemap_cases (

@@ -9,14 +9,14 @@ use geo::Geometry;
 use sqlx::postgres::{PgArguments, PgPool, PgRow};
 use sqlx::{Arguments, PgConnection, Row};
 
-use crate::feature::{Draft, Feature};
-use crate::schema::LayerDef;
-use crate::store::StoreError;
-use crate::store::postgis::codec::{
+use crate::postgis::codec::{
     ColumnArray, GeomParam, bind_value, geom_param, read_geometry, read_value,
 };
-use crate::store::postgis::ddl::{feature_table, linked_table, quote};
-use crate::store::postgis::error::{map_err, other};
+use crate::postgis::ddl::{feature_table, linked_table, quote};
+use crate::postgis::error::{map_err, other};
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::StoreError;
 
 /// Rows per batch-insert statement: keeps each statement's parameters at a few MB.
 const BATCH: usize = 2000;

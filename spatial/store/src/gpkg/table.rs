@@ -7,13 +7,11 @@ use geo::{BoundingRect, Geometry};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Row, SqliteConnection};
 
-use crate::feature::{Draft, Feature};
-use crate::schema::LayerDef;
-use crate::store::StoreError;
-use crate::store::gpkg::codec::{
-    bind_value, column_type, decode_geometry, encode_geometry, read_value,
-};
-use crate::store::gpkg::meta;
+use crate::gpkg::codec::{bind_value, column_type, decode_geometry, encode_geometry, read_value};
+use crate::gpkg::meta;
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::StoreError;
 
 fn db(e: sqlx::Error) -> StoreError {
     match &e {
@@ -71,7 +69,7 @@ pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), 
         .map_err(db)?;
     for p in def.geometry_properties() {
         let lt = def.linked_table(&p.name);
-        let crate::schema::PropType::Geometry { geometry } = p.kind else {
+        let onemap_spatial::schema::PropType::Geometry { geometry } = p.kind else {
             continue;
         };
         sqlx::query(&format!(

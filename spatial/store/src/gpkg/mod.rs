@@ -18,10 +18,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, Row};
 
-use crate::cases::CaseStore;
-use crate::feature::{Draft, Feature, rect_union};
-use crate::schema::LayerDef;
-use crate::store::{LayerNote, Store, StoreError};
+use onemap_spatial::cases::CaseStore;
+use onemap_spatial::feature::{Draft, Feature, rect_union};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::{LayerNote, Store, StoreError};
 
 pub use codec::{SRS_ID, decode_geometry, encode_geometry};
 use table::map_err;

@@ -16,8 +16,8 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::store::StoreError;
-use crate::store::postgis::changes::{self, CHANNEL, RemoteChange};
+use crate::postgis::changes::{self, CHANNEL, RemoteChange};
+use onemap_spatial::store::StoreError;
 
 /// Rows read from the log per query while catching up.
 const PAGE: i64 = 1000;

@@ -1,4 +1,4 @@
-//! Case storage in PostGIS (see [`crate::cases`] for the model), safe for several server
+//! Case storage in PostGIS (see [`onemap_spatial::cases`] for the model), safe for several server
 //! instances sharing the database.
 //!
 //! * A step is `UPDATE … WHERE id = $1 AND version = $2`: the row lock makes a second writer
@@ -24,14 +24,14 @@ use sqlx::{PgConnection, Postgres, Row};
 
 use super::PostgresStore;
 use super::error::{map_err, other};
-use crate::cases::{
-    Arg, AttachmentData, AttachmentMeta, Case, CaseDetail, CaseError, CaseEvent, CaseFields,
-    CaseFilter, CaseStore, Count, Delivery, Dialect, Dimension, Entry, FeatureRef, HistoryRecord,
-    NewCase, Step, where_sql,
+use crate::sql::{Arg, Dialect, where_sql};
+use onemap_spatial::cases::{
+    AttachmentData, AttachmentMeta, Case, CaseDetail, CaseError, CaseEvent, CaseFields, CaseFilter,
+    CaseStore, Count, Delivery, Dimension, Entry, FeatureRef, HistoryRecord, NewCase, Step,
 };
-use crate::feature::{Draft, Feature};
-use crate::schema::LayerDef;
-use crate::store::StoreError;
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::StoreError;
 
 /// The NOTIFY channel of new events.
 pub const EVENTS_CHANNEL: &str = "onemap_case_events";

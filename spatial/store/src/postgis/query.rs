@@ -1,6 +1,6 @@
 //! Item queries run in the database, for layers declared `serve: database` (not in memory).
 //!
-//! The same semantics as [`LayerIndex::query`](crate::index::LayerIndex::query): features
+//! The same semantics as [`LayerIndex::query`](onemap_spatial::index::LayerIndex::query): features
 //! whose primary geometry intersects the bbox (`&&` on the GiST index, then
 //! `ST_Intersects`), properties equal to the filters (a string list matches when it
 //! contains the value), in id order, with the total matched.
@@ -10,13 +10,13 @@ use std::sync::Arc;
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
 
-use crate::items::{ItemPage, ItemQuery};
-use crate::schema::{LayerDef, PropType};
-use crate::store::StoreError;
-use crate::store::postgis::codec::bind_value;
-use crate::store::postgis::ddl::{feature_table, quote};
-use crate::store::postgis::error::{map_err, other};
-use crate::store::postgis::table::{row_to_feature, select_sql};
+use crate::postgis::codec::bind_value;
+use crate::postgis::ddl::{feature_table, quote};
+use crate::postgis::error::{map_err, other};
+use crate::postgis::table::{row_to_feature, select_sql};
+use onemap_spatial::items::{ItemPage, ItemQuery};
+use onemap_spatial::schema::{LayerDef, PropType};
+use onemap_spatial::store::StoreError;
 
 /// The `WHERE` clause of `q` over alias `t`, its arguments, and how many parameters it uses.
 fn condition(def: &LayerDef, q: &ItemQuery) -> Result<(String, PgArguments, usize), StoreError> {

@@ -8,9 +8,9 @@ use serde_json::Value;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Row};
 
-use crate::schema::{PropType, PropertyDef};
-use crate::store::StoreError;
-use crate::validate::parse_datetime;
+use onemap_spatial::schema::{PropType, PropertyDef};
+use onemap_spatial::store::StoreError;
+use onemap_spatial::validate::parse_datetime;
 
 /// CGCS2000 geographic: the CRS every stored geometry is in.
 pub const SRS_ID: i32 = 4490;

@@ -11,11 +11,11 @@
 
 use sqlx::{PgPool, Row};
 
-use crate::schema::{LayerDef, PropType, PropertyDef};
-use crate::store::StoreError;
-use crate::store::postgis::ddl::{feature_table, quote};
-use crate::store::postgis::error::{map_err, other};
-use crate::tile_grid::{BUFFER, EXTENT};
+use crate::postgis::ddl::{feature_table, quote};
+use crate::postgis::error::{map_err, other};
+use onemap_spatial::schema::{LayerDef, PropType, PropertyDef};
+use onemap_spatial::store::StoreError;
+use onemap_spatial::tile_grid::{BUFFER, EXTENT};
 
 /// The tag expression for a property column `t."name"`, typed as onemap-tiles tags it.
 fn tag_expr(p: &PropertyDef) -> Option<String> {

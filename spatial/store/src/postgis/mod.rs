@@ -3,7 +3,7 @@
 //!
 //! # Schema
 //!
-//! Fixed tables come from the embedded migrations (`spatial/migrations/`, run at connect,
+//! Fixed tables come from the embedded migrations (`spatial/store/migrations/`, run at connect,
 //! serialised across instances by sqlx's migration lock): the `postgis` extension, schema
 //! `onemap`, `public.onemap_layers` (layer notes) and `public.onemap_changes` (the change log).
 //! Layer tables are generated from the declarations by [`Store::prepare_layer`] (see
@@ -26,8 +26,8 @@
 //! Every write transaction appends one row per feature to `onemap_changes` (layer, id,
 //! origin, bounds before and after) and `pg_notify`s `onemap_changes` (see [`changes`]).
 //! [`PostgresStore::listen`] follows that log ([`feed`]), replaying from a `seq` on every
-//! (re)connect; [`follow`] applies it to a [`crate::Catalog`] with
-//! [`crate::Catalog::apply_remote`], which re-reads the feature from the primary, updates the
+//! (re)connect; [`follow`] applies it to a [`onemap_spatial::Catalog`] with
+//! [`onemap_spatial::Catalog::apply_remote`], which re-reads the feature from the primary, updates the
 //! index and tells the tile cache. Each store has a random `origin`; its own changes are
 //! skipped by its feed (re-applying them would be harmless anyway).
 //!
@@ -66,11 +66,11 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
-use crate::cases::CaseStore;
-use crate::feature::{Draft, Feature};
-use crate::items::{ItemPage, ItemQuery};
-use crate::schema::LayerDef;
-use crate::store::{LayerNote, Store, StoreError};
+use onemap_spatial::cases::CaseStore;
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::items::{ItemPage, ItemQuery};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::{LayerNote, Store, StoreError};
 
 pub use changes::RemoteChange;
 pub use error::map_err;

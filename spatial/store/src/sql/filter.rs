@@ -1,6 +1,6 @@
 //! A [`CaseFilter`] as a SQL `WHERE` clause, shared by both backends so they filter alike.
 
-use super::CaseFilter;
+use onemap_spatial::cases::CaseFilter;
 
 /// Placeholder and geometry syntax of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,7 @@ pub fn where_sql(f: &CaseFilter, dialect: Dialect) -> Where {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::FeatureRef;
+    use onemap_spatial::cases::FeatureRef;
 
     #[test]
     fn placeholders_follow_the_dialect() {

@@ -10,8 +10,8 @@
 use geo::Rect;
 use sqlx::{PgConnection, PgPool, Row};
 
-use crate::store::StoreError;
-use crate::store::postgis::error::map_err;
+use crate::postgis::error::map_err;
+use onemap_spatial::store::StoreError;
 
 /// The NOTIFY channel.
 pub const CHANNEL: &str = "onemap_changes";

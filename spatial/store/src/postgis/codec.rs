@@ -11,10 +11,10 @@ use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{Arguments, Row};
 
-use crate::schema::{PropType, PropertyDef};
-use crate::store::StoreError;
-use crate::store::postgis::error::{map_err, other};
-use crate::validate::china_offset;
+use crate::postgis::error::{map_err, other};
+use onemap_spatial::schema::{PropType, PropertyDef};
+use onemap_spatial::store::StoreError;
+use onemap_spatial::validate::china_offset;
 
 /// CGCS2000 geographic: the SRID of every geometry column.
 pub const SRID: i32 = 4490;

@@ -16,10 +16,10 @@
 
 use sqlx::{PgConnection, Row};
 
-use crate::schema::{GeometryType, LayerDef, PropType};
-use crate::store::StoreError;
-use crate::store::postgis::codec::{SRID, column_type, udt_name};
-use crate::store::postgis::error::{map_err, other};
+use crate::postgis::codec::{SRID, column_type, udt_name};
+use crate::postgis::error::{map_err, other};
+use onemap_spatial::schema::{GeometryType, LayerDef, PropType};
+use onemap_spatial::store::StoreError;
 
 /// The schema holding layer tables.
 pub const SCHEMA: &str = "onemap";

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::store::StoreError;
-use crate::store::postgis::error::map_err;
+use crate::postgis::error::map_err;
+use onemap_spatial::store::StoreError;
 
 /// How long a load waits for a standby to catch up before reading from the primary.
 const FENCE_WAIT: Duration = Duration::from_secs(2);

@@ -2,7 +2,7 @@
 
 use sqlx::postgres::PgDatabaseError;
 
-use crate::store::StoreError;
+use onemap_spatial::store::StoreError;
 
 /// Maps a low-level error for the store's callers.
 ///

@@ -132,14 +132,19 @@ impl From<StoreError> for Problem {
                 "Store unavailable",
             )
             .detail(e.to_string()),
-            StoreError::Other(_) => {
-                tracing::error!(error = %e, "store failure");
+            StoreError::Refused(_) | StoreError::Backend(_) => {
+                // The cause chain goes to the log; the client learns only that it was ours.
+                let chain: Vec<String> =
+                    std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source())
+                        .map(ToString::to_string)
+                        .collect();
+                tracing::error!(error = %chain.join(": caused by: "), "store failure");
                 Problem::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "store-error",
                     "Internal store error",
                 )
-                .detail(e.to_string())
+                .detail("internal store error")
             }
         }
     }

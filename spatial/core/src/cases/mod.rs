@@ -161,7 +161,7 @@ impl Step {
     /// Refuses a step the tables could not represent: no entry, or a file for no entry.
     pub fn check(&self) -> Result<(), StoreError> {
         if self.history.is_empty() {
-            return Err(StoreError::Other(
+            return Err(StoreError::Refused(
                 "a case step needs at least one history entry".into(),
             ));
         }
@@ -170,7 +170,7 @@ impl Step {
             .iter()
             .find(|a| a.entry >= self.history.len())
         {
-            return Err(StoreError::Other(format!(
+            return Err(StoreError::Refused(format!(
                 "attachment `{}` refers to entry {} of {}",
                 a.filename,
                 a.entry,

@@ -1,9 +1,9 @@
-//! Case storage in PostGIS (see [`onemap_spatial::cases`] for the model), safe for several server
-//! instances sharing the database.
+//! Case storage in PostGIS: the tables, and what PostgreSQL does differently for the shared
+//! case store ([`crate::sql::cases`]), safe for several server instances sharing the database.
 //!
-//! * A step is `UPDATE … WHERE id = $1 AND version = $2`: the row lock makes a second writer
-//!   wait for the first to commit, and READ COMMITTED re-checks its `WHERE` against the new
-//!   row, so it matches nothing and reports the conflict. No instance-local lock is needed.
+//! * A step's versioned `UPDATE`: the row lock makes a second writer wait for the first to
+//!   commit, and READ COMMITTED re-checks its `WHERE` against the new row, so it matches
+//!   nothing and reports the conflict. No instance-local lock is needed.
 //! * Events are appended as the last step before commit under a transaction-level advisory
 //!   lock held to the commit (as `onemap_changes` is, see [`super::changes`]), so event ids
 //!   grow in commit order and `events_after(last_seen)` misses nothing on any instance.
@@ -15,23 +15,20 @@
 //! The tables live in `public` next to `onemap_changes`: schema `onemap` holds one table
 //! per declared layer, and a layer may be called `cases`.
 
-use async_trait::async_trait;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use geo::Point;
-use serde_json::{Map, Value};
-use sqlx::postgres::{PgArguments, PgPool, PgRow};
-use sqlx::{PgConnection, Postgres, Row};
-
-use super::PostgresStore;
-use super::error::{map_err, other};
-use crate::sql::{Arg, Dialect, where_sql};
-use onemap_spatial::cases::{
-    AttachmentData, AttachmentMeta, Case, CaseDetail, CaseError, CaseEvent, CaseFields, CaseFilter,
-    CaseStore, Count, Delivery, Dimension, Entry, FeatureRef, HistoryRecord, NewCase, Step,
-};
+use onemap_spatial::cases::NewEvent;
 use onemap_spatial::feature::{Draft, Feature};
 use onemap_spatial::schema::LayerDef;
 use onemap_spatial::store::StoreError;
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::{PgConnection, Postgres, Row};
+
+use super::replica::Replicas;
+use crate::sql::cases::{BoxFuture, CaseBackend, Query, Times};
+use crate::sql::{Arg, Dialect, Result, SqlError, Where};
 
 /// The NOTIFY channel of new events.
 pub const EVENTS_CHANNEL: &str = "onemap_case_events";
@@ -105,524 +102,116 @@ CREATE INDEX IF NOT EXISTS onemap_webhook_deliveries_event ON onemap_webhook_del
 "#;
 
 /// Creates the case tables if missing (at connect), serialised across instances.
-pub async fn init(pool: &PgPool) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await.map_err(map_err)?;
+pub async fn init(pool: &PgPool) -> Result<()> {
+    let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(DDL_LOCK)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-    sqlx::raw_sql(DDL)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-    tx.commit().await.map_err(map_err)
+        .await?;
+    sqlx::raw_sql(DDL).execute(&mut *tx).await?;
+    Ok(tx.commit().await?)
 }
 
-const CASE_COLUMNS: &str = "id, workflow, version, feature_collection, feature_id, state, \
-    district_code, township_code, level, overdue, urge_count, ST_X(location) AS lon, \
-    ST_Y(location) AS lat, next_due_at, engine::text AS engine, created_at, \
-    updated_at";
+impl Times for Postgres {
+    fn bind_time<'q>(q: Query<'q, Self>, t: Option<DateTime<Utc>>) -> Query<'q, Self> {
+        q.bind(t)
+    }
 
-const META_COLUMNS: &str = "id, case_id, seq, filename, content_type, size, \
-    thumbnail IS NOT NULL AS has_thumbnail, created_at";
+    fn time(r: &PgRow, col: &str) -> Result<Option<DateTime<Utc>>> {
+        r.try_get(col).map_err(SqlError::read(col))
+    }
+}
 
-type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+/// The database's case tables, and where feature inserts log their changes.
+pub struct PgCases {
+    pub pool: PgPool,
+    pub replicas: Arc<Replicas>,
+    pub origin: String,
+}
 
-/// The step's columns with their value expressions, placeholders from `$first`, in the
-/// order [`bind_fields`] binds them.
-fn field_exprs(first: usize) -> Vec<(&'static str, String)> {
-    let p = |i: usize| format!("${}", first + i);
-    vec![
-        ("state", p(0)),
-        ("district_code", p(1)),
-        ("township_code", p(2)),
-        ("level", p(3)),
-        ("overdue", p(4)),
-        ("urge_count", p(5)),
-        (
+impl CaseBackend for PgCases {
+    type DB = Postgres;
+    const DIALECT: Dialect = Dialect::Postgres;
+    const LON_LAT: &'static str = "ST_X(location) AS lon, ST_Y(location) AS lat";
+    const SNAPSHOT: Option<&'static str> =
+        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+
+    fn location(w: &mut Where, p: Option<Point>) -> Vec<(&'static str, String)> {
+        let x = w.arg(Arg::OptFloat(p.map(|p| p.x())));
+        let y = w.arg(Arg::OptFloat(p.map(|p| p.y())));
+        vec![(
             "location",
-            format!("ST_SetSRID(ST_MakePoint({}, {}), 4490)", p(6), p(7)),
-        ),
-        ("next_due_at", p(8)),
-        ("engine", format!("{}::jsonb", p(9))),
-    ]
-}
-
-fn bind_fields<'q>(q: Query<'q>, f: &'q CaseFields) -> Query<'q> {
-    q.bind(&f.state)
-        .bind(&f.district_code)
-        .bind(&f.township_code)
-        .bind(&f.level)
-        .bind(f.overdue)
-        .bind(f.urge_count)
-        .bind(f.location.map(|p| p.x()))
-        .bind(f.location.map(|p| p.y()))
-        .bind(f.next_due_at)
-        .bind(f.engine.to_string())
-}
-
-fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
-    r: &'r PgRow,
-    col: &str,
-) -> Result<T, StoreError> {
-    r.try_get(col).map_err(map_err)
-}
-
-fn json(r: &PgRow, col: &str) -> Result<Value, StoreError> {
-    serde_json::from_str(&get::<String>(r, col)?).map_err(other)
-}
-
-fn object(r: &PgRow, col: &str) -> Result<Map<String, Value>, StoreError> {
-    match json(r, col)? {
-        Value::Object(m) => Ok(m),
-        v => Err(other(format!("{col} is not a JSON object: {v}"))),
-    }
-}
-
-fn row_to_case(r: &PgRow) -> Result<Case, StoreError> {
-    let feature = match (get(r, "feature_collection")?, get(r, "feature_id")?) {
-        (Some(collection), Some(id)) => Some(FeatureRef { collection, id }),
-        _ => None,
-    };
-    let location = match (get(r, "lon")?, get(r, "lat")?) {
-        (Some(x), Some(y)) => Some(Point::new(x, y)),
-        _ => None,
-    };
-    Ok(Case {
-        id: get(r, "id")?,
-        workflow: get(r, "workflow")?,
-        version: get(r, "version")?,
-        feature,
-        fields: CaseFields {
-            state: get(r, "state")?,
-            district_code: get(r, "district_code")?,
-            township_code: get(r, "township_code")?,
-            level: get(r, "level")?,
-            overdue: get(r, "overdue")?,
-            urge_count: get(r, "urge_count")?,
-            location,
-            next_due_at: get(r, "next_due_at")?,
-            engine: json(r, "engine")?,
-        },
-        created_at: get(r, "created_at")?,
-        updated_at: get(r, "updated_at")?,
-    })
-}
-
-fn row_to_meta(r: &PgRow) -> Result<AttachmentMeta, StoreError> {
-    Ok(AttachmentMeta {
-        id: get(r, "id")?,
-        case_id: get(r, "case_id")?,
-        seq: get(r, "seq")?,
-        filename: get(r, "filename")?,
-        content_type: get(r, "content_type")?,
-        size: get(r, "size")?,
-        has_thumbnail: get(r, "has_thumbnail")?,
-        created_at: get(r, "created_at")?,
-    })
-}
-
-/// Inserts a case row and its first step; returns the id.
-async fn insert_case(conn: &mut PgConnection, new: &NewCase) -> Result<i64, StoreError> {
-    new.step.check()?;
-    let (names, exprs): (Vec<&str>, Vec<String>) = field_exprs(5).into_iter().unzip();
-    let sql = format!(
-        "INSERT INTO onemap_cases (workflow, version, feature_collection, feature_id, created_at, \
-         updated_at, {}) VALUES ($1, $2, $3, $4, now(), now(), {}) RETURNING id",
-        names.join(", "),
-        exprs.join(", ")
-    );
-    let q = sqlx::query(&sql)
-        .bind(&new.workflow)
-        .bind(new.step.history.len() as i64)
-        .bind(new.feature.as_ref().map(|f| &f.collection))
-        .bind(new.feature.as_ref().map(|f| f.id));
-    let id: i64 = bind_fields(q, &new.step.fields)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(map_err)?
-        .get(0);
-    append(conn, id, 0, &new.step).await?;
-    Ok(id)
-}
-
-/// Appends a step's history entries (from version `base + 1`), attachments and events;
-/// the events last, under the events lock held to the commit.
-async fn append(
-    conn: &mut PgConnection,
-    case_id: i64,
-    base: i64,
-    step: &Step,
-) -> Result<(), StoreError> {
-    for (i, e) in step.history.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO onemap_case_history (case_id, seq, at, username, role, level, action, \
-             from_state, to_state, fields, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)",
-        )
-        .bind(case_id)
-        .bind(base + 1 + i as i64)
-        .bind(e.at)
-        .bind(&e.user)
-        .bind(&e.role)
-        .bind(&e.level)
-        .bind(&e.action)
-        .bind(&e.from_state)
-        .bind(&e.to_state)
-        .bind(Value::Object(e.fields.clone()).to_string())
-        .bind(&e.comment)
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
-    }
-    for a in &step.attachments {
-        sqlx::query(
-            "INSERT INTO onemap_case_attachments (case_id, seq, filename, content_type, size, \
-             data, thumbnail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(case_id)
-        .bind(base + 1 + a.entry as i64)
-        .bind(&a.filename)
-        .bind(&a.content_type)
-        .bind(a.size)
-        .bind(&a.data)
-        .bind(&a.thumbnail)
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
-    }
-    if step.events.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(EVENTS_LOCK)
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
-    let (kinds, payloads): (Vec<&str>, Vec<String>) = step
-        .events
-        .iter()
-        .map(|e| (e.kind.as_str(), e.payload.to_string()))
-        .unzip();
-    let last: i64 = sqlx::query_scalar(
-        "WITH ins AS (
-           INSERT INTO onemap_case_events (kind, case_id, payload)
-           SELECT u.kind, $1, u.payload::jsonb FROM UNNEST($2::text[], $3::text[]) AS u(kind, payload)
-           RETURNING id)
-         SELECT max(id) FROM ins",
-    )
-    .bind(case_id)
-    .bind(&kinds)
-    .bind(&payloads)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(map_err)?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(EVENTS_CHANNEL)
-        .bind(last.to_string())
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
-    Ok(())
-}
-
-fn bind_args<'q>(mut q: Query<'q>, args: &'q [Arg]) -> Query<'q> {
-    for a in args {
-        q = match a {
-            Arg::Text(s) => q.bind(s),
-            Arg::Bool(b) => q.bind(*b),
-            Arg::Int(i) => q.bind(*i),
-            Arg::Float(f) => q.bind(*f),
-        };
-    }
-    q
-}
-
-#[async_trait]
-impl CaseStore for PostgresStore {
-    async fn create_case(&self, new: NewCase) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let id = insert_case(&mut tx, &new).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(id)
+            format!("ST_SetSRID(ST_MakePoint({x}, {y}), 4490)"),
+        )]
     }
 
-    async fn create_case_with_feature(
-        &self,
-        def: &LayerDef,
+    fn json_in(mark: String) -> String {
+        format!("{mark}::jsonb")
+    }
+
+    fn json_out(col: &str) -> String {
+        format!("{col}::text AS {col}")
+    }
+
+    /// The transaction's start, as the database's clock has it.
+    fn now(_: &mut Where, _: DateTime<Utc>) -> String {
+        "now()".into()
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn read_pool(&self) -> BoxFuture<'_, &PgPool> {
+        Box::pin(self.replicas.fenced(&self.pool))
+    }
+
+    fn insert_feature<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        def: &'a LayerDef,
         draft: Draft,
-        mut new: NewCase,
-    ) -> Result<(Feature, i64), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let feature = self
-            .insert_in_tx(&mut tx, def, vec![draft])
-            .await?
-            .remove(0);
-        new.feature = Some(FeatureRef {
-            collection: def.id.clone(),
-            id: feature.id,
-        });
-        let id = insert_case(&mut tx, &new).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok((feature, id))
-    }
-
-    async fn apply(&self, id: i64, expected_version: i64, step: Step) -> Result<i64, CaseError> {
-        step.check()?;
-        let version = expected_version + step.history.len() as i64;
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let sets: Vec<String> = field_exprs(4)
-            .into_iter()
-            .map(|(c, e)| format!("{c} = {e}"))
-            .collect();
-        let sql = format!(
-            "UPDATE onemap_cases SET version = $3, updated_at = now(), {} \
-             WHERE id = $1 AND version = $2",
-            sets.join(", ")
-        );
-        let q = sqlx::query(&sql)
-            .bind(id)
-            .bind(expected_version)
-            .bind(version);
-        let done = bind_fields(q, &step.fields)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            let current: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM onemap_cases WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match current {
-                None => CaseError::NotFound(id),
-                Some(current_version) => CaseError::Conflict {
-                    id,
-                    expected: expected_version,
-                    current_version,
-                },
-            });
-        }
-        append(&mut tx, id, expected_version, &step).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(version)
-    }
-
-    async fn get_case(&self, id: i64) -> Result<Option<CaseDetail>, StoreError> {
-        // REPEATABLE READ: the case, its history and files from one snapshot.
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let sql = format!("SELECT {CASE_COLUMNS} FROM onemap_cases WHERE id = $1");
-        let Some(row) = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?
-        else {
-            return Ok(None);
-        };
-        let case = row_to_case(&row)?;
-        let history = sqlx::query(
-            "SELECT seq, at, username, role, level, action, from_state, to_state,
-                    fields::text AS fields, comment
-             FROM onemap_case_history WHERE case_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(|r| {
-            Ok(HistoryRecord {
-                seq: get(r, "seq")?,
-                entry: Entry {
-                    at: get(r, "at")?,
-                    user: get(r, "username")?,
-                    role: get(r, "role")?,
-                    level: get(r, "level")?,
-                    action: get(r, "action")?,
-                    from_state: get(r, "from_state")?,
-                    to_state: get(r, "to_state")?,
-                    fields: object(r, "fields")?,
-                    comment: get(r, "comment")?,
-                },
-            })
+    ) -> BoxFuture<'a, std::result::Result<Feature, StoreError>> {
+        Box::pin(async move {
+            let mut out = super::insert_in_tx(conn, &self.origin, def, vec![draft]).await?;
+            Ok(out.remove(0))
         })
-        .collect::<Result<_, StoreError>>()?;
-        let sql = format!(
-            "SELECT {META_COLUMNS} FROM onemap_case_attachments WHERE case_id = $1 ORDER BY id"
-        );
-        let attachments = sqlx::query(&sql)
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(row_to_meta)
-            .collect::<Result<_, _>>()?;
-        Ok(Some(CaseDetail {
-            case,
-            history,
-            attachments,
-        }))
     }
 
-    async fn attachment(&self, id: i64) -> Result<Option<AttachmentData>, StoreError> {
-        let sql = format!(
-            "SELECT {META_COLUMNS}, data, thumbnail FROM onemap_case_attachments WHERE id = $1"
-        );
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
-        row.map(|r| {
-            Ok(AttachmentData {
-                meta: row_to_meta(&r)?,
-                data: get(&r, "data")?,
-                thumbnail: get(&r, "thumbnail")?,
-            })
+    fn append_events<'a>(
+        conn: &'a mut PgConnection,
+        case_id: i64,
+        events: Vec<NewEvent>,
+        _now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(EVENTS_LOCK)
+                .execute(&mut *conn)
+                .await?;
+            let (kinds, payloads): (Vec<String>, Vec<String>) = events
+                .into_iter()
+                .map(|e| (e.kind, e.payload.to_string()))
+                .unzip();
+            let last: i64 = sqlx::query_scalar(
+                "WITH ins AS (
+                   INSERT INTO onemap_case_events (kind, case_id, payload)
+                   SELECT u.kind, $1, u.payload::jsonb
+                   FROM UNNEST($2::text[], $3::text[]) AS u(kind, payload)
+                   RETURNING id)
+                 SELECT max(id) FROM ins",
+            )
+            .bind(case_id)
+            .bind(&kinds)
+            .bind(&payloads)
+            .fetch_one(&mut *conn)
+            .await?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(EVENTS_CHANNEL)
+                .bind(last.to_string())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
         })
-        .transpose()
-    }
-
-    async fn list_cases(
-        &self,
-        filter: &CaseFilter,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<Case>, StoreError> {
-        let mut w = where_sql(filter, Dialect::Postgres);
-        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM onemap_cases{} ORDER BY id DESC LIMIT {l} OFFSET {o}",
-            w.sql()
-        );
-        bind_args(sqlx::query(&sql), &w.args)
-            .fetch_all(self.replicas.fenced(&self.pool).await)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(row_to_case)
-            .collect()
-    }
-
-    async fn count_by(
-        &self,
-        dim: Dimension,
-        filter: &CaseFilter,
-    ) -> Result<Vec<Count>, StoreError> {
-        let w = where_sql(filter, Dialect::Postgres);
-        let c = dim.column();
-        let sql = format!(
-            "SELECT {c}, count(*), count(*) FILTER (WHERE overdue) FROM onemap_cases{} \
-             GROUP BY {c} ORDER BY {c} NULLS FIRST",
-            w.sql()
-        );
-        bind_args(sqlx::query(&sql), &w.args)
-            .fetch_all(self.replicas.fenced(&self.pool).await)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| {
-                Ok(Count {
-                    key: r.try_get(0).map_err(map_err)?,
-                    total: r.try_get(1).map_err(map_err)?,
-                    overdue: r.try_get(2).map_err(map_err)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn due_cases(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Case>, StoreError> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM onemap_cases WHERE next_due_at <= $1 \
-             ORDER BY next_due_at, id LIMIT $2"
-        );
-        sqlx::query(&sql)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(row_to_case)
-            .collect()
-    }
-
-    async fn last_event_id(&self) -> Result<i64, StoreError> {
-        sqlx::query_scalar("SELECT coalesce(max(id), 0)::int8 FROM onemap_case_events")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)
-    }
-
-    async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<CaseEvent>, StoreError> {
-        sqlx::query(
-            "SELECT id, at, kind, case_id, payload::text AS payload FROM onemap_case_events
-             WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(|r| {
-            Ok(CaseEvent {
-                id: get(r, "id")?,
-                at: get(r, "at")?,
-                kind: get(r, "kind")?,
-                case_id: get(r, "case_id")?,
-                payload: json(r, "payload")?,
-            })
-        })
-        .collect()
-    }
-
-    async fn record_delivery(&self, d: &Delivery) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO onemap_webhook_deliveries (event_id, url, attempt, status_code, error, at, \
-             delivered) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(d.event_id)
-        .bind(&d.url)
-        .bind(d.attempt)
-        .bind(d.status_code)
-        .bind(&d.error)
-        .bind(d.at)
-        .bind(d.delivered)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn deliveries(&self, event_id: i64) -> Result<Vec<Delivery>, StoreError> {
-        sqlx::query(
-            "SELECT event_id, url, attempt, status_code, error, at, delivered
-             FROM onemap_webhook_deliveries WHERE event_id = $1 ORDER BY id",
-        )
-        .bind(event_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(|r| {
-            Ok(Delivery {
-                event_id: get(r, "event_id")?,
-                url: get(r, "url")?,
-                attempt: get(r, "attempt")?,
-                status_code: get(r, "status_code")?,
-                error: get(r, "error")?,
-                at: get(r, "at")?,
-                delivered: get(r, "delivered")?,
-            })
-        })
-        .collect()
     }
 }

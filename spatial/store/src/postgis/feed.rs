@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::postgis::changes::{self, CHANNEL, RemoteChange};
-use onemap_spatial::store::StoreError;
+use crate::sql::SqlError;
 
 /// Rows read from the log per query while catching up.
 const PAGE: i64 = 1000;
@@ -88,7 +88,7 @@ enum Stop {
     /// The receiver is gone: end the task.
     Closed,
     /// The database failed: reconnect.
-    Db(StoreError),
+    Db(SqlError),
 }
 
 async fn run(cfg: FeedConfig, tx: mpsc::Sender<RemoteChange>, stats: Arc<Stats>) {

@@ -8,15 +8,13 @@
 
 use chrono::{DateTime, Utc};
 use geo::Point;
-use onemap_spatial::cases::NewEvent;
-use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::feature::Draft;
 use onemap_spatial::schema::LayerDef;
-use onemap_spatial::store::StoreError;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::GpkgStore;
-use crate::sql::cases::{BoxFuture, CaseBackend, Query, Times};
+use crate::sql::cases::{CaseBackend, Events, Inserted, Query, Times};
 use crate::sql::{Arg, Dialect, Result, SqlError, Where};
 
 const DDL: &[&str] = &[
@@ -128,38 +126,22 @@ impl CaseBackend for GpkgCases {
         &self.0
     }
 
-    fn insert_feature<'a>(
-        &'a self,
-        conn: &'a mut SqliteConnection,
-        def: &'a LayerDef,
-        draft: Draft,
-    ) -> BoxFuture<'a, std::result::Result<Feature, StoreError>> {
-        Box::pin(async move {
-            Ok(GpkgStore::insert_in_tx(conn, def, vec![draft])
-                .await?
-                .remove(0))
-        })
+    async fn insert_feature(&self, c: &mut SqliteConnection, l: &LayerDef, d: Draft) -> Inserted {
+        Ok(GpkgStore::insert_in_tx(c, l, vec![d]).await?.remove(0))
     }
 
-    fn append_events<'a>(
-        conn: &'a mut SqliteConnection,
-        case_id: i64,
-        events: Vec<NewEvent>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            for e in events {
-                sqlx::query(
-                    "INSERT INTO onemap_case_events (at, kind, case_id, payload) VALUES (?, ?, ?, ?)",
-                )
-                .bind(ts(now))
-                .bind(e.kind)
-                .bind(case_id)
-                .bind(e.payload.to_string())
-                .execute(&mut *conn)
-                .await?;
-            }
-            Ok(())
-        })
+    async fn append_events(conn: &mut SqliteConnection, e: Events) -> Result<()> {
+        for event in e.list {
+            sqlx::query(
+                "INSERT INTO onemap_case_events (at, kind, case_id, payload) VALUES (?, ?, ?, ?)",
+            )
+            .bind(ts(e.at))
+            .bind(event.kind)
+            .bind(e.case_id)
+            .bind(event.payload.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
     }
 }

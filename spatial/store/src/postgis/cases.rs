@@ -19,15 +19,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use geo::Point;
-use onemap_spatial::cases::NewEvent;
-use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::feature::Draft;
 use onemap_spatial::schema::LayerDef;
-use onemap_spatial::store::StoreError;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{PgConnection, Postgres, Row};
 
 use super::replica::Replicas;
-use crate::sql::cases::{BoxFuture, CaseBackend, Query, Times};
+use crate::sql::cases::{BoxFuture, CaseBackend, Events, Inserted, Query, Times};
 use crate::sql::{Arg, Dialect, Result, SqlError, Where};
 
 /// The NOTIFY channel of new events.
@@ -166,52 +164,41 @@ impl CaseBackend for PgCases {
         Box::pin(self.replicas.fenced(&self.pool))
     }
 
-    fn insert_feature<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        def: &'a LayerDef,
-        draft: Draft,
-    ) -> BoxFuture<'a, std::result::Result<Feature, StoreError>> {
-        Box::pin(async move {
-            let mut out = super::insert_in_tx(conn, &self.origin, def, vec![draft]).await?;
-            Ok(out.remove(0))
-        })
+    /// Logs the change, so the change-log lock is held from here to the commit.
+    async fn insert_feature(&self, c: &mut PgConnection, l: &LayerDef, d: Draft) -> Inserted {
+        let mut out = super::insert_in_tx(c, &self.origin, l, vec![d]).await?;
+        Ok(out.remove(0))
     }
 
-    fn append_events<'a>(
-        conn: &'a mut PgConnection,
-        case_id: i64,
-        events: Vec<NewEvent>,
-        _now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(EVENTS_LOCK)
-                .execute(&mut *conn)
-                .await?;
-            let (kinds, payloads): (Vec<String>, Vec<String>) = events
-                .into_iter()
-                .map(|e| (e.kind, e.payload.to_string()))
-                .unzip();
-            let last: i64 = sqlx::query_scalar(
-                "WITH ins AS (
-                   INSERT INTO onemap_case_events (kind, case_id, payload)
-                   SELECT u.kind, $1, u.payload::jsonb
-                   FROM UNNEST($2::text[], $3::text[]) AS u(kind, payload)
-                   RETURNING id)
-                 SELECT max(id) FROM ins",
-            )
-            .bind(case_id)
-            .bind(&kinds)
-            .bind(&payloads)
-            .fetch_one(&mut *conn)
+    /// Under the events lock, in one statement; their `at` is the transaction's start.
+    async fn append_events(conn: &mut PgConnection, e: Events) -> Result<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(EVENTS_LOCK)
+            .execute(&mut *conn)
             .await?;
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(EVENTS_CHANNEL)
-                .bind(last.to_string())
-                .execute(&mut *conn)
-                .await?;
-            Ok(())
-        })
+        let (kinds, payloads): (Vec<String>, Vec<String>) = e
+            .list
+            .into_iter()
+            .map(|e| (e.kind, e.payload.to_string()))
+            .unzip();
+        let last: i64 = sqlx::query_scalar(
+            "WITH ins AS (
+               INSERT INTO onemap_case_events (kind, case_id, payload)
+               SELECT u.kind, $1, u.payload::jsonb
+               FROM UNNEST($2::text[], $3::text[]) AS u(kind, payload)
+               RETURNING id)
+             SELECT max(id) FROM ins",
+        )
+        .bind(e.case_id)
+        .bind(&kinds)
+        .bind(&payloads)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENTS_CHANNEL)
+            .bind(last.to_string())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 }

@@ -165,20 +165,26 @@ pub trait CaseBackend: Send + Sync + 'static {
         Box::pin(async { self.pool() })
     }
     /// Inserts a feature in the caller's transaction, as [`onemap_spatial::Store::insert`] does.
-    fn insert_feature<'a>(
-        &'a self,
-        conn: &'a mut Conn<Self>,
-        def: &'a LayerDef,
+    fn insert_feature(
+        &self,
+        conn: &mut Conn<Self>,
+        def: &LayerDef,
         draft: Draft,
-    ) -> BoxFuture<'a, std::result::Result<Feature, StoreError>>;
+    ) -> impl Future<Output = Inserted> + Send;
     /// Appends a step's events to `onemap_case_events`, the last statements before commit,
     /// so that event ids grow in commit order.
-    fn append_events<'a>(
-        conn: &'a mut Conn<Self>,
-        case_id: i64,
-        events: Vec<NewEvent>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<()>>;
+    fn append_events(conn: &mut Conn<Self>, e: Events) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A feature inserted for a case, or why not.
+pub type Inserted = std::result::Result<Feature, StoreError>;
+
+/// A step's events, for [`CaseBackend::append_events`].
+pub struct Events {
+    pub case_id: i64,
+    pub list: Vec<NewEvent>,
+    /// The step's time.
+    pub at: DateTime<Utc>,
 }
 
 /// The shared [`CaseStore`] over a backend.
@@ -413,7 +419,12 @@ impl<B: CaseBackend> SqlCases<B> {
             B::DB::rows(conn, insert_sql("onemap_case_attachments", &cols), w.args).await?;
         }
         if !events.is_empty() {
-            B::append_events(conn, case_id, events, now).await?;
+            let e = Events {
+                case_id,
+                list: events,
+                at: now,
+            };
+            B::append_events(conn, e).await?;
         }
         Ok(())
     }

@@ -22,9 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use onemap_cases::CaseService;
-use onemap_spatial::store::gpkg::GpkgStore;
-use onemap_spatial::store::postgis::{PostgresStore, follow};
 use onemap_spatial::{Catalog, LayerRegistry};
+use onemap_store::gpkg::GpkgStore;
+use onemap_store::postgis::{PostgresStore, follow};
 use onemap_tiles::TileCache;
 
 pub use config::{DatabaseUrl, ServeConfig};

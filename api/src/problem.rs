@@ -242,9 +242,14 @@ impl From<StoreError> for Problem {
             StoreError::Unavailable(_) => {
                 Problem::new(ProblemType::StoreUnavailable).detail(e.to_string())
             }
-            StoreError::Other(_) => {
-                tracing::error!(error = %e, "store failure");
-                Problem::new(ProblemType::StoreError).detail(e.to_string())
+            StoreError::Refused(_) | StoreError::Backend(_) => {
+                // The cause chain goes to the log; the client learns only that it was ours.
+                let chain: Vec<String> =
+                    std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source())
+                        .map(ToString::to_string)
+                        .collect();
+                tracing::error!(error = %chain.join(": caused by: "), "store failure");
+                Problem::new(ProblemType::StoreError).detail("internal store error")
             }
         }
     }

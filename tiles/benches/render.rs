@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::{Coord, Geometry, LineString, Point, Polygon, Rect};
-use onemap_spatial::store::gpkg::GpkgStore;
 use onemap_spatial::{Catalog, Draft, LayerRegistry};
+use onemap_store::gpkg::GpkgStore;
 use onemap_tiles::{TileCache, TileId, TileRange, render};
 use serde_json::json;
 

@@ -90,7 +90,7 @@ impl Catalog {
         if !store.serves_from_database()
             && let Some(def) = registry.iter().find(|d| d.serve == Serve::Database)
         {
-            return Err(StoreError::Other(format!(
+            return Err(StoreError::Refused(format!(
                 "layer `{}` is declared `serve: database`, which {} cannot do; \
                  use PostGIS (--database-url) or serve it from memory",
                 def.id,

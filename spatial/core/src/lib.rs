@@ -24,4 +24,4 @@ pub mod validate;
 pub use catalog::{Catalog, CatalogError, Change, ChangeListener, Layer};
 pub use feature::{Draft, Feature};
 pub use schema::{LayerDef, LayerRegistry};
-pub use store::{LayerNote, Store, StoreError};
+pub use store::{BackendError, LayerNote, Store, StoreError};

@@ -24,10 +24,6 @@
 //!
 //! Times are stored to the microsecond, in UTC.
 
-mod filter;
-
-pub(crate) use filter::{Arg, Dialect, where_sql};
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use geo::{Point, Rect};
@@ -163,9 +159,9 @@ pub struct Step {
 
 impl Step {
     /// Refuses a step the tables could not represent: no entry, or a file for no entry.
-    pub(crate) fn check(&self) -> Result<(), StoreError> {
+    pub fn check(&self) -> Result<(), StoreError> {
         if self.history.is_empty() {
-            return Err(StoreError::Other(
+            return Err(StoreError::Refused(
                 "a case step needs at least one history entry".into(),
             ));
         }
@@ -174,7 +170,7 @@ impl Step {
             .iter()
             .find(|a| a.entry >= self.history.len())
         {
-            return Err(StoreError::Other(format!(
+            return Err(StoreError::Refused(format!(
                 "attachment `{}` refers to entry {} of {}",
                 a.filename,
                 a.entry,
@@ -239,7 +235,8 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub(crate) fn column(self) -> &'static str {
+    /// The `onemap_cases` column counted by.
+    pub fn column(self) -> &'static str {
         match self {
             Dimension::District => "district_code",
             Dimension::Township => "township_code",

@@ -1,10 +1,8 @@
 //! Durable storage: the source of truth behind the in-memory index.
 //!
-//! Two backends implement [`Store`]: an embedded GeoPackage file (the default)
-//! and PostGIS (production). Every write is one transaction: all of it or none.
-
-pub mod gpkg;
-pub mod postgis;
+//! Two backends implement [`Store`], in the `onemap-store` crate: an embedded GeoPackage
+//! file (the default) and PostGIS (production). Every write is one transaction: all of it
+//! or none.
 
 use async_trait::async_trait;
 
@@ -31,8 +29,27 @@ pub enum StoreError {
     /// The database cannot be reached; the caller may retry later.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The call asks for what this store cannot do or hold (a `serve: database` layer in a
+    /// GeoPackage file, a case step without a history entry): a caller's or a deployment's
+    /// mistake, not the database's.
     #[error("store error: {0}")]
-    Other(String),
+    Refused(String),
+    /// The backend failed; the error keeps its cause chain down to the database's own.
+    #[error("store error: {0}")]
+    Backend(#[from] BackendError),
+}
+
+/// A backend's own error, boxed so that the domain need not know the backend's types; its
+/// [`source`](std::error::Error::source) chain leads to the driver's error.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct BackendError(Box<dyn std::error::Error + Send + Sync>);
+
+impl BackendError {
+    /// Wraps a backend's error.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(e))
+    }
 }
 
 /// What the store knows about a layer besides its features.
@@ -99,7 +116,7 @@ pub trait Store: Send + Sync {
 
     /// One page of an item query, run in the store (`serve: database` layers).
     async fn query(&self, def: &LayerDef, _q: &ItemQuery) -> Result<ItemPage, StoreError> {
-        Err(StoreError::Other(format!(
+        Err(StoreError::Refused(format!(
             "{} cannot query layer `{}` in the database",
             self.describe(),
             def.id
@@ -116,7 +133,7 @@ pub trait Store: Send + Sync {
         _y: u32,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let ids: Vec<&str> = layers.iter().map(|d| d.id.as_str()).collect();
-        Err(StoreError::Other(format!(
+        Err(StoreError::Refused(format!(
             "{} cannot render tiles of {}",
             self.describe(),
             ids.join(",")

@@ -10,7 +10,7 @@ use futures_util::TryStreamExt;
 use onemap_coord::Crs;
 use onemap_spatial::Store;
 use onemap_spatial::geojson_out::properties_json;
-use onemap_spatial::store::gpkg::{GpkgStore, decode_geometry};
+use onemap_store::gpkg::{GpkgStore, decode_geometry};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{ConnectOptions, Row, TypeInfo, ValueRef};
 

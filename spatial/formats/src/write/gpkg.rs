@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use onemap_spatial::store::gpkg::GpkgStore;
 use onemap_spatial::{Feature, LayerDef, Store};
+use onemap_store::gpkg::GpkgStore;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 

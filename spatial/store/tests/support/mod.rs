@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use onemap_spatial::Store;
 use onemap_spatial::schema::{LayerDef, LayerRegistry};
-use onemap_spatial::store::gpkg::GpkgStore;
-use onemap_spatial::store::postgis::PostgresStore;
+use onemap_store::gpkg::GpkgStore;
+use onemap_store::postgis::PostgresStore;
 
 /// One store under test.
 pub struct Backend {

@@ -7,28 +7,14 @@ use geo::{BoundingRect, Geometry};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Row, SqliteConnection};
 
-use crate::feature::{Draft, Feature};
-use crate::schema::LayerDef;
-use crate::store::StoreError;
-use crate::store::gpkg::codec::{
-    bind_value, column_type, decode_geometry, encode_geometry, read_value,
-};
-use crate::store::gpkg::meta;
-
-fn db(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Duplicate(format!("duplicate key: {}", d.message()))
-        }
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Other(e.to_string()),
-    }
-}
+use crate::gpkg::codec::{bind_value, column_type, decode_geometry, encode_geometry, read_value};
+use crate::gpkg::meta;
+use crate::sql::{Result, SqlError};
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::schema::LayerDef;
 
 /// Creates the layer's tables, or adds columns declared since they were created.
-pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), StoreError> {
+pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<()> {
     let t = &def.id;
     let cols: Vec<String> = def
         .columns()
@@ -40,11 +26,10 @@ pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), 
         if cols.is_empty() { "" } else { ", " },
         cols.join(", ")
     );
-    sqlx::query(&sql).execute(&mut *conn).await.map_err(db)?;
+    sqlx::query(&sql).execute(&mut *conn).await?;
     let existing: Vec<String> = sqlx::query(&format!("PRAGMA table_info(\"{t}\")"))
         .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?
+        .await?
         .iter()
         .map(|r| r.get::<String, _>("name"))
         .collect();
@@ -55,23 +40,19 @@ pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), 
             column_type(p)
         ))
         .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
     }
     if let Some(key) = &def.key {
         sqlx::query(&format!(
             "CREATE UNIQUE INDEX IF NOT EXISTS \"{t}_{key}_key\" ON \"{t}\" (\"{key}\")"
         ))
         .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
     }
-    meta::register_feature_table(conn, t, &def.title, def.geometry)
-        .await
-        .map_err(db)?;
+    meta::register_feature_table(conn, t, &def.title, def.geometry).await?;
     for p in def.geometry_properties() {
         let lt = def.linked_table(&p.name);
-        let crate::schema::PropType::Geometry { geometry } = p.kind else {
+        let onemap_spatial::schema::PropType::Geometry { geometry } = p.kind else {
             continue;
         };
         sqlx::query(&format!(
@@ -80,11 +61,9 @@ pub async fn prepare(conn: &mut SqliteConnection, def: &LayerDef) -> Result<(), 
         ))
         .execute(&mut *conn)
         .await
-        .map_err(db)?;
+        ?;
         let title = format!("{} — {}", def.title, p.title.as_deref().unwrap_or(&p.name));
-        meta::register_feature_table(conn, &lt, &title, geometry)
-            .await
-            .map_err(db)?;
+        meta::register_feature_table(conn, &lt, &title, geometry).await?;
     }
     Ok(())
 }
@@ -98,8 +77,8 @@ fn select_sql(def: &LayerDef) -> String {
     sql
 }
 
-fn row_to_feature(def: &LayerDef, row: &SqliteRow) -> Result<Feature, StoreError> {
-    let geom: Option<Vec<u8>> = row.try_get(2).map_err(db)?;
+fn row_to_feature(def: &LayerDef, row: &SqliteRow) -> Result<Feature> {
+    let geom: Option<Vec<u8>> = row.try_get(2)?;
     let mut properties = serde_json::Map::new();
     for (i, p) in def.columns().enumerate() {
         if let Some(v) = read_value(row, 3 + i, p)? {
@@ -107,8 +86,8 @@ fn row_to_feature(def: &LayerDef, row: &SqliteRow) -> Result<Feature, StoreError
         }
     }
     Ok(Feature {
-        id: row.try_get(0).map_err(db)?,
-        version: row.try_get(1).map_err(db)?,
+        id: row.try_get(0)?,
+        version: row.try_get(1)?,
         geometry: geom.as_deref().map(decode_geometry).transpose()?,
         properties,
         geometries: Default::default(),
@@ -116,14 +95,10 @@ fn row_to_feature(def: &LayerDef, row: &SqliteRow) -> Result<Feature, StoreError
 }
 
 /// Reads a whole layer in id order.
-pub async fn load_all(
-    conn: &mut SqliteConnection,
-    def: &LayerDef,
-) -> Result<Vec<Feature>, StoreError> {
+pub async fn load_all(conn: &mut SqliteConnection, def: &LayerDef) -> Result<Vec<Feature>> {
     let rows = sqlx::query(&format!("{} ORDER BY fid", select_sql(def)))
         .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
     let mut features = rows
         .iter()
         .map(|r| row_to_feature(def, r))
@@ -139,12 +114,11 @@ pub async fn load_all(
             def.linked_table(&p.name)
         ))
         .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
         for r in rows {
-            let fid: i64 = r.try_get(0).map_err(db)?;
+            let fid: i64 = r.try_get(0)?;
             if let Some(&i) = pos.get(&fid) {
-                let g = decode_geometry(&r.try_get::<Vec<u8>, _>(1).map_err(db)?)?;
+                let g = decode_geometry(&r.try_get::<Vec<u8>, _>(1)?)?;
                 features[i].geometries.insert(p.name.clone(), g);
             }
         }
@@ -157,12 +131,11 @@ pub async fn load_one(
     conn: &mut SqliteConnection,
     def: &LayerDef,
     id: i64,
-) -> Result<Option<Feature>, StoreError> {
+) -> Result<Option<Feature>> {
     let Some(row) = sqlx::query(&format!("{} WHERE fid = ?", select_sql(def)))
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?
+        .await?
     else {
         return Ok(None);
     };
@@ -174,8 +147,7 @@ pub async fn load_one(
         ))
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
         if let Some(g) = g {
             f.geometries.insert(p.name.clone(), decode_geometry(&g)?);
         }
@@ -190,10 +162,10 @@ pub async fn write(
     id: Option<i64>,
     version: i64,
     draft: &Draft,
-) -> Result<i64, StoreError> {
+) -> Result<i64> {
     let mut args = SqliteArguments::default();
     let add =
-        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(|e| StoreError::Other(e.to_string()));
+        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(SqlError::bind("a feature column"));
     let geom = draft.geometry.as_ref().map(encode_geometry).transpose()?;
     add(args.add(geom))?;
     for p in def.columns() {
@@ -214,8 +186,7 @@ pub async fn write(
             );
             sqlx::query_scalar_with(&sql, args)
                 .fetch_one(&mut *conn)
-                .await
-                .map_err(db)?
+                .await?
         }
         Some(id) => {
             let mut sets = vec!["geom = ?".to_string()];
@@ -223,10 +194,7 @@ pub async fn write(
             sets.push("_version = ?".into());
             add(args.add(id))?;
             let sql = format!("UPDATE \"{t}\" SET {} WHERE fid = ?", sets.join(", "));
-            sqlx::query_with(&sql, args)
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?;
+            sqlx::query_with(&sql, args).execute(&mut *conn).await?;
             id
         }
     };
@@ -240,8 +208,7 @@ pub async fn write(
             sqlx::query(&format!("DELETE FROM \"{lt}\" WHERE fid = ?"))
                 .bind(fid)
                 .execute(&mut *conn)
-                .await
-                .map_err(db)?;
+                .await?;
         }
         let g = draft.geometries.get(&p.name);
         if let Some(g) = g {
@@ -249,8 +216,7 @@ pub async fn write(
                 .bind(fid)
                 .bind(encode_geometry(g)?)
                 .execute(&mut *conn)
-                .await
-                .map_err(db)?;
+                .await?;
         }
         set_rtree(conn, &lt, fid, g, fresh).await?;
     }
@@ -258,25 +224,19 @@ pub async fn write(
 }
 
 /// Deletes a feature row with its linked geometries and R-tree entries.
-pub async fn remove(
-    conn: &mut SqliteConnection,
-    def: &LayerDef,
-    id: i64,
-) -> Result<(), StoreError> {
+pub async fn remove(conn: &mut SqliteConnection, def: &LayerDef, id: i64) -> Result<()> {
     for p in def.geometry_properties() {
         let lt = def.linked_table(&p.name);
         sqlx::query(&format!("DELETE FROM \"{lt}\" WHERE fid = ?"))
             .bind(id)
             .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+            .await?;
         set_rtree(conn, &lt, id, None, false).await?;
     }
     sqlx::query(&format!("DELETE FROM \"{}\" WHERE fid = ?", def.id))
         .bind(id)
         .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
     set_rtree(conn, &def.id, id, None, false).await
 }
 
@@ -286,13 +246,12 @@ async fn set_rtree(
     id: i64,
     g: Option<&Geometry<f64>>,
     fresh: bool,
-) -> Result<(), StoreError> {
+) -> Result<()> {
     if !fresh {
         sqlx::query(&format!("DELETE FROM \"rtree_{table}_geom\" WHERE id = ?"))
             .bind(id)
             .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+            .await?;
     }
     if let Some(r) = g.and_then(|g| g.bounding_rect()) {
         sqlx::query(&format!(
@@ -304,13 +263,7 @@ async fn set_rtree(
         .bind(r.min().y)
         .bind(r.max().y)
         .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .await?;
     }
     Ok(())
-}
-
-/// Maps a low-level error for the store's callers.
-pub fn map_err(e: sqlx::Error) -> StoreError {
-    db(e)
 }

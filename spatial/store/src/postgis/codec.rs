@@ -11,10 +11,9 @@ use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{Arguments, Row};
 
-use crate::schema::{PropType, PropertyDef};
-use crate::store::StoreError;
-use crate::store::postgis::error::{map_err, other};
-use crate::validate::china_offset;
+use crate::sql::{Result, SqlError};
+use onemap_spatial::schema::{PropType, PropertyDef};
+use onemap_spatial::validate::china_offset;
 
 /// CGCS2000 geographic: the SRID of every geometry column.
 pub const SRID: i32 = 4490;
@@ -40,11 +39,8 @@ pub fn geom_param(g: &Geometry<f64>) -> GeomParam<'_> {
 }
 
 /// Reads a nullable geometry column.
-pub fn read_geometry(row: &PgRow, idx: usize) -> Result<Option<Geometry<f64>>, StoreError> {
-    Ok(row
-        .try_get::<wkb::Decode<Geometry<f64>>, _>(idx)
-        .map_err(map_err)?
-        .geometry)
+pub fn read_geometry(row: &PgRow, idx: usize) -> Result<Option<Geometry<f64>>> {
+    Ok(row.try_get::<wkb::Decode<Geometry<f64>>, _>(idx)?.geometry)
 }
 
 /// The column type of a property, as PostgreSQL names it in DDL.
@@ -98,11 +94,7 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 /// Binds a normalised property value (or NULL) for its column.
-pub fn bind_value(
-    args: &mut PgArguments,
-    p: &PropertyDef,
-    v: Option<&Value>,
-) -> Result<(), StoreError> {
+pub fn bind_value(args: &mut PgArguments, p: &PropertyDef, v: Option<&Value>) -> Result<()> {
     let r = match p.kind {
         PropType::Integer { .. } => args.add(v.and_then(Value::as_i64)),
         PropType::Number { .. } => args.add(v.and_then(Value::as_f64)),
@@ -112,12 +104,12 @@ pub fn bind_value(
         PropType::StringList => args.add(strings(v)),
         _ => args.add(text(v)),
     };
-    r.map_err(|e| other(format!("binding `{}`: {e}", p.name)))
+    r.map_err(SqlError::bind(&p.name))
 }
 
 /// Reads a column back into the normalised JSON value (None for NULL).
-pub fn read_value(row: &PgRow, idx: usize, p: &PropertyDef) -> Result<Option<Value>, StoreError> {
-    let err = |e: sqlx::Error| other(format!("reading `{}`: {e}", p.name));
+pub fn read_value(row: &PgRow, idx: usize, p: &PropertyDef) -> Result<Option<Value>> {
+    let err = |e| SqlError::read(&p.name)(e);
     Ok(match p.kind {
         PropType::Integer { .. } => row
             .try_get::<Option<i64>, _>(idx)
@@ -215,7 +207,7 @@ impl ColumnArray {
         }
     }
 
-    pub fn bind(self, args: &mut PgArguments) -> Result<(), StoreError> {
+    pub fn bind(self, args: &mut PgArguments) -> Result<()> {
         let r = match self {
             Self::Int(a) => args.add(a),
             Self::Float(a) => args.add(a),
@@ -224,6 +216,6 @@ impl ColumnArray {
             Self::Timestamp(a) => args.add(a),
             Self::Text(a) | Self::List(a) => args.add(a),
         };
-        r.map_err(|e| other(format!("binding a column array: {e}")))
+        r.map_err(SqlError::bind("a column array"))
     }
 }

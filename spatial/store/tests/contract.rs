@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use onemap_spatial::catalog::{Catalog, Change, ChangeListener};
 use onemap_spatial::schema::LayerDef;
-use onemap_spatial::store::postgis::{PostgresStore, RemoteChange};
 use onemap_spatial::validate::validate_feature;
 use onemap_spatial::{Draft, LayerNote, Store, StoreError};
+use onemap_store::postgis::{PostgresStore, RemoteChange};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
@@ -456,10 +456,7 @@ async fn bulk_insert_and_load(b: &Backend) {
 // ---------------------------------------------------------------------------------------
 // PostGIS only: several instances on one database
 
-async fn next_for(
-    feed: &mut onemap_spatial::store::postgis::ChangeFeed,
-    layer: &str,
-) -> RemoteChange {
+async fn next_for(feed: &mut onemap_store::postgis::ChangeFeed, layer: &str) -> RemoteChange {
     loop {
         let c = feed.recv().await.expect("feed ended");
         if c.layer == layer {
@@ -470,7 +467,7 @@ async fn next_for(
 
 async fn within(
     d: Duration,
-    feed: &mut onemap_spatial::store::postgis::ChangeFeed,
+    feed: &mut onemap_store::postgis::ChangeFeed,
     layer: &str,
 ) -> RemoteChange {
     tokio::time::timeout(d, next_for(feed, layer))
@@ -684,7 +681,7 @@ async fn postgis_two_catalogs_on_one_database() {
     );
 
     // A deletes it, with the follower task this time.
-    let follower = onemap_spatial::store::postgis::follow(cat_b.clone(), feed);
+    let follower = onemap_store::postgis::follow(cat_b.clone(), feed);
     cat_a.delete(&id, f.id, None).await.unwrap();
     let t = Instant::now();
     while cat_b.get(&id, f.id).is_ok() {

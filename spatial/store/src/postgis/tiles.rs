@@ -11,11 +11,10 @@
 
 use sqlx::{PgPool, Row};
 
-use crate::schema::{LayerDef, PropType, PropertyDef};
-use crate::store::StoreError;
-use crate::store::postgis::ddl::{feature_table, quote};
-use crate::store::postgis::error::{map_err, other};
-use crate::tile_grid::{BUFFER, EXTENT};
+use crate::postgis::ddl::{feature_table, quote};
+use crate::sql::{Result, SqlError};
+use onemap_spatial::schema::{LayerDef, PropType, PropertyDef};
+use onemap_spatial::tile_grid::{BUFFER, EXTENT};
 
 /// The tag expression for a property column `t."name"`, typed as onemap-tiles tags it.
 fn tag_expr(p: &PropertyDef) -> Option<String> {
@@ -67,9 +66,9 @@ pub async fn render(
     z: u32,
     x: u32,
     y: u32,
-) -> Result<Option<Vec<u8>>, StoreError> {
+) -> Result<Option<Vec<u8>>> {
     if z > 30 || x >= 1 << z || y >= 1 << z {
-        return Err(other(format!("no tile {z}/{x}/{y}")));
+        return Err(SqlError::Invalid(format!("no tile {z}/{x}/{y}")));
     }
     let mut out = Vec::new();
     for def in layers {
@@ -79,9 +78,8 @@ pub async fn render(
             .bind(y as i32)
             .bind(&def.id)
             .fetch_one(pool)
-            .await
-            .map_err(map_err)?;
-        let bytes: Option<Vec<u8>> = row.try_get(0).map_err(map_err)?;
+            .await?;
+        let bytes: Option<Vec<u8>> = row.try_get(0)?;
         // An MVT tile is a repeated `layers` field: concatenated tiles are one tile.
         out.extend(bytes.unwrap_or_default());
     }

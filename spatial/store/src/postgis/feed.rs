@@ -16,8 +16,8 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::store::StoreError;
-use crate::store::postgis::changes::{self, CHANNEL, RemoteChange};
+use crate::postgis::changes::{self, CHANNEL, RemoteChange};
+use crate::sql::SqlError;
 
 /// Rows read from the log per query while catching up.
 const PAGE: i64 = 1000;
@@ -88,7 +88,7 @@ enum Stop {
     /// The receiver is gone: end the task.
     Closed,
     /// The database failed: reconnect.
-    Db(StoreError),
+    Db(SqlError),
 }
 
 async fn run(cfg: FeedConfig, tx: mpsc::Sender<RemoteChange>, stats: Arc<Stats>) {

@@ -3,7 +3,7 @@
 //!
 //! # Schema
 //!
-//! Fixed tables come from the embedded migrations (`spatial/migrations/`, run at connect,
+//! Fixed tables come from the embedded migrations (`spatial/store/migrations/`, run at connect,
 //! serialised across instances by sqlx's migration lock): the `postgis` extension, schema
 //! `onemap`, `public.onemap_layers` (layer notes) and `public.onemap_changes` (the change log).
 //! Layer tables are generated from the declarations by [`Store::prepare_layer`] (see
@@ -26,8 +26,8 @@
 //! Every write transaction appends one row per feature to `onemap_changes` (layer, id,
 //! origin, bounds before and after) and `pg_notify`s `onemap_changes` (see [`changes`]).
 //! [`PostgresStore::listen`] follows that log ([`feed`]), replaying from a `seq` on every
-//! (re)connect; [`follow`] applies it to a [`crate::Catalog`] with
-//! [`crate::Catalog::apply_remote`], which re-reads the feature from the primary, updates the
+//! (re)connect; [`follow`] applies it to a [`onemap_spatial::Catalog`] with
+//! [`onemap_spatial::Catalog::apply_remote`], which re-reads the feature from the primary, updates the
 //! index and tells the tile cache. Each store has a random `origin`; its own changes are
 //! skipped by its feed (re-applying them would be harmless anyway).
 //!
@@ -50,7 +50,6 @@ pub mod cases;
 pub mod changes;
 pub mod codec;
 pub mod ddl;
-pub mod error;
 pub mod feed;
 pub mod follow;
 pub mod query;
@@ -59,21 +58,24 @@ pub mod table;
 pub mod tiles;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
-use crate::cases::CaseStore;
-use crate::feature::{Draft, Feature};
-use crate::items::{ItemPage, ItemQuery};
-use crate::schema::LayerDef;
-use crate::store::{LayerNote, Store, StoreError};
+use onemap_spatial::cases::CaseStore;
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::items::{ItemPage, ItemQuery};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::{LayerNote, Store, StoreError};
+
+use crate::sql::SqlError;
+use crate::sql::cases::SqlCases;
 
 pub use changes::RemoteChange;
-pub use error::map_err;
 pub use feed::ChangeFeed;
 pub use follow::follow;
 
@@ -86,8 +88,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct PostgresStore {
     pool: PgPool,
     options: PgConnectOptions,
-    replicas: replica::Replicas,
+    replicas: Arc<replica::Replicas>,
     origin: String,
+    cases: SqlCases<cases::PgCases>,
 }
 
 /// 128 random bits as hex, from the OS-seeded keys of std's hasher (no extra dependency).
@@ -107,8 +110,27 @@ fn new_origin() -> String {
     format!("{:016x}{:016x}", word(), word())
 }
 
-fn parse_url(url: &str) -> Result<PgConnectOptions, StoreError> {
-    PgConnectOptions::from_str(url).map_err(|e| StoreError::Other(format!("database URL: {e}")))
+fn parse_url(url: &str) -> Result<PgConnectOptions, SqlError> {
+    PgConnectOptions::from_str(url).map_err(SqlError::Url)
+}
+
+/// [`Store::insert`] inside the caller's transaction, which also writes a case with them.
+/// Logs the changes, so the change-log lock is held from here to the commit.
+async fn insert_in_tx(
+    conn: &mut sqlx::PgConnection,
+    origin: &str,
+    def: &LayerDef,
+    drafts: Vec<Draft>,
+) -> Result<Vec<Feature>, StoreError> {
+    let ids = table::insert(conn, def, &drafts).await?;
+    let out: Vec<Feature> = ids
+        .into_iter()
+        .zip(drafts)
+        .map(|(id, d)| Feature::from_draft(id, 1, d))
+        .collect();
+    let entries: Vec<changes::Entry> = out.iter().map(|f| (f.id, None, f.bounds())).collect();
+    changes::record(conn, origin, &def.id, &entries).await?;
+    Ok(out)
 }
 
 impl PostgresStore {
@@ -126,11 +148,8 @@ impl PostgresStore {
                     .application_name(&format!("onemap-{origin}")),
             )
             .await
-            .map_err(map_err)?;
-        MIGRATOR.run(&pool).await.map_err(|e| match e {
-            MigrateError::Execute(e) => map_err(e),
-            e => StoreError::Other(format!("migrating the database: {e}")),
-        })?;
+            .map_err(SqlError::from)?;
+        MIGRATOR.run(&pool).await.map_err(SqlError::from)?;
         cases::init(&pool).await?;
         let mut replicas = Vec::new();
         for u in read_urls {
@@ -143,10 +162,16 @@ impl PostgresStore {
                     ),
             );
         }
+        let replicas = Arc::new(replica::Replicas::new(replicas));
         Ok(Self {
+            cases: SqlCases(cases::PgCases {
+                pool: pool.clone(),
+                replicas: replicas.clone(),
+                origin: origin.clone(),
+            }),
             pool,
             options,
-            replicas: replica::Replicas::new(replicas),
+            replicas,
             origin,
         })
     }
@@ -164,7 +189,7 @@ impl PostgresStore {
 
     /// The last committed change's `seq` (0 when none): where to start following.
     pub async fn latest_seq(&self) -> Result<i64, StoreError> {
-        changes::latest(&self.pool).await
+        Ok(changes::latest(&self.pool).await?)
     }
 
     /// Follows the changes committed after `since` by other instances (this store's own are
@@ -191,26 +216,7 @@ impl PostgresStore {
     /// Deletes change-log rows older than `age`; returns how many. Instances further behind
     /// than that must reload their layers.
     pub async fn prune_changes(&self, age: Duration) -> Result<u64, StoreError> {
-        changes::prune(&self.pool, age).await
-    }
-
-    /// [`Store::insert`] inside the caller's transaction, which also writes a case with them.
-    /// Logs the changes, so the change-log lock is held from here to the commit.
-    async fn insert_in_tx(
-        &self,
-        conn: &mut sqlx::PgConnection,
-        def: &LayerDef,
-        drafts: Vec<Draft>,
-    ) -> Result<Vec<Feature>, StoreError> {
-        let ids = table::insert(conn, def, &drafts).await?;
-        let out: Vec<Feature> = ids
-            .into_iter()
-            .zip(drafts)
-            .map(|(id, d)| Feature::from_draft(id, 1, d))
-            .collect();
-        let entries: Vec<changes::Entry> = out.iter().map(|f| (f.id, None, f.bounds())).collect();
-        changes::record(conn, &self.origin, &def.id, &entries).await?;
-        Ok(out)
+        Ok(changes::prune(&self.pool, age).await?)
     }
 
     fn check_version(old: &Feature, expected: Option<i64>) -> Result<(), StoreError> {
@@ -228,7 +234,7 @@ impl PostgresStore {
 #[async_trait]
 impl Store for PostgresStore {
     fn cases(&self) -> &dyn CaseStore {
-        self
+        &self.cases
     }
 
     fn describe(&self) -> String {
@@ -247,28 +253,28 @@ impl Store for PostgresStore {
     }
 
     async fn prepare_layer(&self, def: &LayerDef) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.pool.begin().await.map_err(SqlError::from)?;
         ddl::prepare(&mut tx, def).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await.map_err(SqlError::from)?)
     }
 
     async fn load_layer(&self, def: &LayerDef) -> Result<Vec<Feature>, StoreError> {
         let pool = self.replicas.fenced(&self.pool).await;
-        table::load_all(pool, def).await
+        Ok(table::load_all(pool, def).await?)
     }
 
     async fn get(&self, def: &LayerDef, id: i64) -> Result<Option<Feature>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        table::load_one(&mut conn, def, id, false).await
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        Ok(table::load_one(&mut conn, def, id, false).await?)
     }
 
     async fn insert(&self, def: &LayerDef, drafts: Vec<Draft>) -> Result<Vec<Feature>, StoreError> {
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let out = self.insert_in_tx(&mut tx, def, drafts).await?;
-        tx.commit().await.map_err(map_err)?;
+        let mut tx = self.pool.begin().await.map_err(SqlError::from)?;
+        let out = insert_in_tx(&mut tx, &self.origin, def, drafts).await?;
+        tx.commit().await.map_err(SqlError::from)?;
         Ok(out)
     }
 
@@ -279,7 +285,7 @@ impl Store for PostgresStore {
         expected: Option<i64>,
         draft: Draft,
     ) -> Result<(Feature, Feature), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.pool.begin().await.map_err(SqlError::from)?;
         let old = table::load_one(&mut tx, def, id, true)
             .await?
             .ok_or(StoreError::NotFound(id))?;
@@ -294,7 +300,7 @@ impl Store for PostgresStore {
             &[(id, old.bounds(), new.bounds())],
         )
         .await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await.map_err(SqlError::from)?;
         Ok((old, new))
     }
 
@@ -304,20 +310,20 @@ impl Store for PostgresStore {
         id: i64,
         expected: Option<i64>,
     ) -> Result<Feature, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.pool.begin().await.map_err(SqlError::from)?;
         let old = table::load_one(&mut tx, def, id, true)
             .await?
             .ok_or(StoreError::NotFound(id))?;
         Self::check_version(&old, expected)?;
         table::remove(&mut tx, def, id).await?;
         changes::record(&mut tx, &self.origin, &def.id, &[(id, old.bounds(), None)]).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await.map_err(SqlError::from)?;
         Ok(old)
     }
 
     async fn set_note(&self, layer: &str, note: &LayerNote) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = conn.begin().await.map_err(map_err)?;
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        let mut tx = conn.begin().await.map_err(SqlError::from)?;
         sqlx::query(
             "INSERT INTO onemap_layers (layer, provenance, synthetic) VALUES ($1, $2, $3)
              ON CONFLICT (layer) DO UPDATE SET provenance = excluded.provenance, synthetic = excluded.synthetic",
@@ -327,20 +333,20 @@ impl Store for PostgresStore {
         .bind(note.synthetic)
         .execute(&mut *tx)
         .await
-        .map_err(map_err)?;
+        .map_err(SqlError::from)?;
         // Also where other PostgreSQL tools look: the table comment.
         if let Some(p) = &note.provenance {
             let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
                 .bind(format!("{}.{}", ddl::SCHEMA, ddl::quote(layer)))
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(map_err)?;
+                .map_err(SqlError::from)?;
             if exists {
                 let lit: String = sqlx::query_scalar("SELECT quote_literal($1)")
                     .bind(p)
                     .fetch_one(&mut *tx)
                     .await
-                    .map_err(map_err)?;
+                    .map_err(SqlError::from)?;
                 sqlx::query(&format!(
                     "COMMENT ON TABLE {}.{} IS {lit}",
                     ddl::SCHEMA,
@@ -348,10 +354,10 @@ impl Store for PostgresStore {
                 ))
                 .execute(&mut *tx)
                 .await
-                .map_err(map_err)?;
+                .map_err(SqlError::from)?;
             }
         }
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await.map_err(SqlError::from)?)
     }
 
     async fn note(&self, layer: &str) -> Result<Option<LayerNote>, StoreError> {
@@ -359,11 +365,11 @@ impl Store for PostgresStore {
             .bind(layer)
             .fetch_optional(&self.pool)
             .await
-            .map_err(map_err)?;
+            .map_err(SqlError::from)?;
         row.map(|r| {
             Ok(LayerNote {
-                provenance: r.try_get(0).map_err(map_err)?,
-                synthetic: r.try_get(1).map_err(map_err)?,
+                provenance: r.try_get(0).map_err(SqlError::from)?,
+                synthetic: r.try_get(1).map_err(SqlError::from)?,
             })
         })
         .transpose()
@@ -375,7 +381,7 @@ impl Store for PostgresStore {
 
     /// Reads a replica when there is one, fenced like [`Store::load_layer`].
     async fn query(&self, def: &LayerDef, q: &ItemQuery) -> Result<ItemPage, StoreError> {
-        query::page(self.replicas.fenced(&self.pool).await, def, q).await
+        Ok(query::page(self.replicas.fenced(&self.pool).await, def, q).await?)
     }
 
     /// Reads a replica when there is one, fenced, so a tile re-rendered after a write's
@@ -387,6 +393,6 @@ impl Store for PostgresStore {
         x: u32,
         y: u32,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        tiles::render(self.replicas.fenced(&self.pool).await, layers, z, x, y).await
+        Ok(tiles::render(self.replicas.fenced(&self.pool).await, layers, z, x, y).await?)
     }
 }

@@ -10,8 +10,7 @@
 use geo::Rect;
 use sqlx::{PgConnection, PgPool, Row};
 
-use crate::store::StoreError;
-use crate::store::postgis::error::map_err;
+use crate::sql::{Result, SqlError};
 
 /// The NOTIFY channel.
 pub const CHANNEL: &str = "onemap_changes";
@@ -53,15 +52,14 @@ pub async fn record(
     origin: &str,
     layer: &str,
     entries: &[Entry],
-) -> Result<(), StoreError> {
+) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(LOG_LOCK)
         .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+        .await?;
     let ids: Vec<i64> = entries.iter().map(|e| e.0).collect();
     let (mut old, mut new): (Coords, Coords) = Default::default();
     for e in entries {
@@ -93,21 +91,19 @@ pub async fn record(
     .bind(nx1)
     .bind(ny1)
     .fetch_one(&mut *conn)
-    .await
-    .map_err(map_err)?;
+    .await?;
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANNEL)
         .bind(last.to_string())
         .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+        .await?;
     Ok(())
 }
 
-fn rect(row: &sqlx::postgres::PgRow, first: usize) -> Result<Option<Rect<f64>>, StoreError> {
+fn rect(row: &sqlx::postgres::PgRow, first: usize) -> Result<Option<Rect<f64>>> {
     let mut v = [0.0; 4];
     for (i, x) in v.iter_mut().enumerate() {
-        match row.try_get::<Option<f64>, _>(first + i).map_err(map_err)? {
+        match row.try_get::<Option<f64>, _>(first + i)? {
             Some(f) => *x = f,
             None => return Ok(None),
         }
@@ -116,11 +112,7 @@ fn rect(row: &sqlx::postgres::PgRow, first: usize) -> Result<Option<Rect<f64>>, 
 }
 
 /// The changes after `seq`, in order, at most `limit`.
-pub async fn read_after(
-    pool: &PgPool,
-    seq: i64,
-    limit: i64,
-) -> Result<Vec<RemoteChange>, StoreError> {
+pub async fn read_after(pool: &PgPool, seq: i64, limit: i64) -> Result<Vec<RemoteChange>> {
     let rows = sqlx::query(
         "SELECT seq, layer, fid, origin, old_xmin, old_ymin, old_xmax, old_ymax,
                 new_xmin, new_ymin, new_xmax, new_ymax
@@ -129,15 +121,14 @@ pub async fn read_after(
     .bind(seq)
     .bind(limit)
     .fetch_all(pool)
-    .await
-    .map_err(map_err)?;
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(RemoteChange {
-                seq: r.try_get(0).map_err(map_err)?,
-                layer: r.try_get(1).map_err(map_err)?,
-                id: r.try_get(2).map_err(map_err)?,
-                origin: r.try_get(3).map_err(map_err)?,
+                seq: r.try_get(0)?,
+                layer: r.try_get(1)?,
+                id: r.try_get(2)?,
+                origin: r.try_get(3)?,
                 old: rect(r, 4)?,
                 new: rect(r, 8)?,
             })
@@ -146,27 +137,26 @@ pub async fn read_after(
 }
 
 /// The last committed `seq` (0 for an empty log): where a new instance starts following.
-pub async fn latest(pool: &PgPool) -> Result<i64, StoreError> {
+pub async fn latest(pool: &PgPool) -> Result<i64> {
     sqlx::query_scalar("SELECT coalesce(max(seq), 0)::int8 FROM onemap_changes")
         .fetch_one(pool)
         .await
-        .map_err(map_err)
+        .map_err(SqlError::from)
 }
 
 /// The first `seq` still in the log, if any: a follower behind it has missed pruned changes.
-pub async fn earliest(pool: &PgPool) -> Result<Option<i64>, StoreError> {
+pub async fn earliest(pool: &PgPool) -> Result<Option<i64>> {
     sqlx::query_scalar("SELECT min(seq) FROM onemap_changes")
         .fetch_one(pool)
         .await
-        .map_err(map_err)
+        .map_err(SqlError::from)
 }
 
 /// Deletes log rows older than `age`; returns how many.
-pub async fn prune(pool: &PgPool, age: std::time::Duration) -> Result<u64, StoreError> {
+pub async fn prune(pool: &PgPool, age: std::time::Duration) -> Result<u64> {
     let r = sqlx::query("DELETE FROM onemap_changes WHERE at < now() - make_interval(secs => $1)")
         .bind(age.as_secs_f64())
         .execute(pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
     Ok(r.rows_affected())
 }

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::store::StoreError;
-use crate::store::postgis::error::map_err;
+use crate::sql::Result;
 
 /// How long a load waits for a standby to catch up before reading from the primary.
 const FENCE_WAIT: Duration = Duration::from_secs(2);
@@ -61,11 +60,10 @@ impl Replicas {
         }
     }
 
-    async fn wait_for(&self, primary: &PgPool, replica: &PgPool) -> Result<bool, StoreError> {
+    async fn wait_for(&self, primary: &PgPool, replica: &PgPool) -> Result<bool> {
         let lsn: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
             .fetch_one(primary)
-            .await
-            .map_err(map_err)?;
+            .await?;
         let start = Instant::now();
         loop {
             // Not a standby at all (a plain copy, or promoted): it is as fresh as it gets.
@@ -76,8 +74,7 @@ impl Replicas {
             )
             .bind(&lsn)
             .fetch_one(replica)
-            .await
-            .map_err(map_err)?;
+            .await?;
             if caught_up {
                 return Ok(true);
             }

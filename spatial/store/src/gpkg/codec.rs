@@ -8,26 +8,26 @@ use serde_json::Value;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Row};
 
-use crate::schema::{PropType, PropertyDef};
-use crate::store::StoreError;
-use crate::validate::parse_datetime;
+use crate::sql::{Result, SqlError};
+use onemap_spatial::schema::{PropType, PropertyDef};
+use onemap_spatial::validate::parse_datetime;
 
 /// CGCS2000 geographic: the CRS every stored geometry is in.
 pub const SRS_ID: i32 = 4490;
 
 /// GeoPackage binary with the envelope in the header, so readers can skip without parsing.
-pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>, StoreError> {
+pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>> {
     let env = g
         .bounding_rect()
         .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
         .unwrap_or_default();
     g.to_gpkg_wkb(CoordDimensions::xy(), Some(SRS_ID), env)
-        .map_err(|e| StoreError::Other(format!("encoding geometry: {e}")))
+        .map_err(SqlError::EncodeGeometry)
 }
 
-pub fn decode_geometry(bytes: &[u8]) -> Result<Geometry<f64>, StoreError> {
+pub fn decode_geometry(bytes: &[u8]) -> Result<Geometry<f64>> {
     Geometry::from_wkb(&mut std::io::Cursor::new(bytes), WkbDialect::Geopackage)
-        .map_err(|e| StoreError::Other(format!("decoding geometry: {e}")))
+        .map_err(SqlError::DecodeGeometry)
 }
 
 /// The declared SQLite/GeoPackage column type of a property.
@@ -47,7 +47,7 @@ pub fn bind_value(
     args: &mut SqliteArguments<'_>,
     p: &PropertyDef,
     v: Option<&Value>,
-) -> Result<(), StoreError> {
+) -> Result<()> {
     let r = match (&p.kind, v) {
         (PropType::Integer { .. }, v) => args.add(v.and_then(Value::as_i64)),
         (PropType::Number { .. }, v) => args.add(v.and_then(Value::as_f64)),
@@ -62,16 +62,12 @@ pub fn bind_value(
         (PropType::StringList, v) => args.add(v.map(Value::to_string)),
         (_, v) => args.add(v.and_then(Value::as_str).map(str::to_owned)),
     };
-    r.map_err(|e| StoreError::Other(format!("binding `{}`: {e}", p.name)))
+    r.map_err(SqlError::bind(&p.name))
 }
 
 /// Reads a column back into the normalised JSON value (None for NULL).
-pub fn read_value(
-    row: &SqliteRow,
-    idx: usize,
-    p: &PropertyDef,
-) -> Result<Option<Value>, StoreError> {
-    let err = |e: sqlx::Error| StoreError::Other(format!("reading `{}`: {e}", p.name));
+pub fn read_value(row: &SqliteRow, idx: usize, p: &PropertyDef) -> Result<Option<Value>> {
+    let err = |e| SqlError::read(&p.name)(e);
     Ok(match p.kind {
         PropType::Integer { .. } => row
             .try_get::<Option<i64>, _>(idx)

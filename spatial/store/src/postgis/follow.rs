@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::catalog::{Catalog, CatalogError};
-use crate::store::StoreError;
-use crate::store::postgis::ChangeFeed;
+use crate::postgis::ChangeFeed;
+use onemap_spatial::catalog::{Catalog, CatalogError};
+use onemap_spatial::store::StoreError;
 
 /// Applies every change from `feed` to `catalog` (index and listeners such as the tile cache)
 /// until the feed ends. A change whose re-read fails because the database is unavailable is

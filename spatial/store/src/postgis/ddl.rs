@@ -16,10 +16,9 @@
 
 use sqlx::{PgConnection, Row};
 
-use crate::schema::{GeometryType, LayerDef, PropType};
-use crate::store::StoreError;
-use crate::store::postgis::codec::{SRID, column_type, udt_name};
-use crate::store::postgis::error::{map_err, other};
+use crate::postgis::codec::{SRID, column_type, udt_name};
+use crate::sql::{Result, SqlError};
+use onemap_spatial::schema::{GeometryType, LayerDef, PropType};
 
 /// The schema holding layer tables.
 pub const SCHEMA: &str = "onemap";
@@ -67,22 +66,18 @@ fn geometry_column(t: GeometryType) -> String {
     format!("geometry({name}, {SRID})")
 }
 
-async fn exec(conn: &mut PgConnection, sql: &str) -> Result<(), StoreError> {
-    sqlx::query(sql)
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+async fn exec(conn: &mut PgConnection, sql: &str) -> Result<()> {
+    sqlx::query(sql).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// Creates the layer's tables and indexes, or brings existing ones up to the declaration.
 /// Run inside a transaction.
-pub async fn prepare(conn: &mut PgConnection, def: &LayerDef) -> Result<(), StoreError> {
+pub async fn prepare(conn: &mut PgConnection, def: &LayerDef) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(DDL_LOCK)
         .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+        .await?;
     let t = feature_table(def);
     let table_name = name(&def.id);
     let cols: String = def
@@ -108,8 +103,7 @@ pub async fn prepare(conn: &mut PgConnection, def: &LayerDef) -> Result<(), Stor
     .bind(SCHEMA)
     .bind(&table_name)
     .fetch_all(&mut *conn)
-    .await
-    .map_err(map_err)?
+    .await?
     .iter()
     .map(|r| (r.get(0), r.get(1)))
     .collect();
@@ -127,7 +121,7 @@ pub async fn prepare(conn: &mut PgConnection, def: &LayerDef) -> Result<(), Stor
                 .await?
             }
             Some((_, udt)) if udt != udt_name(p) => {
-                return Err(other(format!(
+                return Err(SqlError::Invalid(format!(
                     "layer `{}`: column `{}` is {udt} in the database but declared {} ({}); \
                      migrate it by hand",
                     def.id,
@@ -202,11 +196,7 @@ pub async fn prepare(conn: &mut PgConnection, def: &LayerDef) -> Result<(), Stor
 }
 
 /// Refuses a table whose geometry column has another type or SRID than declared.
-async fn check_geometry(
-    conn: &mut PgConnection,
-    table: &str,
-    want: GeometryType,
-) -> Result<(), StoreError> {
+async fn check_geometry(conn: &mut PgConnection, table: &str, want: GeometryType) -> Result<()> {
     let row = sqlx::query(
         "SELECT type::text, srid FROM geometry_columns
          WHERE f_table_schema = $1 AND f_table_name = $2 AND f_geometry_column = 'geom'",
@@ -214,16 +204,15 @@ async fn check_geometry(
     .bind(SCHEMA)
     .bind(table)
     .fetch_optional(&mut *conn)
-    .await
-    .map_err(map_err)?;
+    .await?;
     let Some(row) = row else {
-        return Err(other(format!(
+        return Err(SqlError::Invalid(format!(
             "table {SCHEMA}.{table} has no geometry column `geom`"
         )));
     };
     let (kind, srid): (String, i32) = (row.get(0), row.get(1));
     if !kind.eq_ignore_ascii_case(want.gpkg_name()) || srid != SRID {
-        return Err(other(format!(
+        return Err(SqlError::Invalid(format!(
             "table {SCHEMA}.{table}: geom is {kind} SRID {srid} in the database but declared {} SRID {SRID}; \
              migrate it by hand",
             want.gpkg_name()

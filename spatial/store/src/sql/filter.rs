@@ -1,6 +1,6 @@
 //! A [`CaseFilter`] as a SQL `WHERE` clause, shared by both backends so they filter alike.
 
-use super::CaseFilter;
+use onemap_spatial::cases::CaseFilter;
 
 /// Placeholder and geometry syntax of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,14 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Float(f64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+    OptInt32(Option<i32>),
+    OptFloat(Option<f64>),
+    Bytes(Vec<u8>),
+    OptBytes(Option<Vec<u8>>),
+    /// Bound as the backend encodes times (see [`super::cases::Times`]).
+    Time(Option<chrono::DateTime<chrono::Utc>>),
 }
 
 /// A `WHERE …` clause (empty when nothing is filtered) and its arguments.
@@ -27,6 +35,15 @@ pub struct Where {
 }
 
 impl Where {
+    /// No condition and no argument yet: also the argument list of a whole statement.
+    pub fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            conds: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
     /// Adds an argument and returns its placeholder.
     pub fn arg(&mut self, a: Arg) -> String {
         self.args.push(a);
@@ -54,11 +71,7 @@ impl Where {
 /// Builds the clause: SQLite compares the `lon`/`lat` columns, PostGIS uses the GiST index
 /// on `location` (`&&`, edges included like `BETWEEN`).
 pub fn where_sql(f: &CaseFilter, dialect: Dialect) -> Where {
-    let mut w = Where {
-        dialect,
-        conds: Vec::new(),
-        args: Vec::new(),
-    };
+    let mut w = Where::new(dialect);
     let text = |s: &String| Arg::Text(s.clone());
     if let Some(v) = &f.workflow {
         w.equals("workflow", text(v));
@@ -96,7 +109,7 @@ pub fn where_sql(f: &CaseFilter, dialect: Dialect) -> Where {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::FeatureRef;
+    use onemap_spatial::cases::FeatureRef;
 
     #[test]
     fn placeholders_follow_the_dialect() {

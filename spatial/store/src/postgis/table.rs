@@ -9,14 +9,13 @@ use geo::Geometry;
 use sqlx::postgres::{PgArguments, PgPool, PgRow};
 use sqlx::{Arguments, PgConnection, Row};
 
-use crate::feature::{Draft, Feature};
-use crate::schema::LayerDef;
-use crate::store::StoreError;
-use crate::store::postgis::codec::{
+use crate::postgis::codec::{
     ColumnArray, GeomParam, bind_value, geom_param, read_geometry, read_value,
 };
-use crate::store::postgis::ddl::{feature_table, linked_table, quote};
-use crate::store::postgis::error::{map_err, other};
+use crate::postgis::ddl::{feature_table, linked_table, quote};
+use crate::sql::{Result, SqlError};
+use onemap_spatial::feature::{Draft, Feature};
+use onemap_spatial::schema::LayerDef;
 
 /// Rows per batch-insert statement: keeps each statement's parameters at a few MB.
 const BATCH: usize = 2000;
@@ -40,7 +39,7 @@ pub fn select_sql(def: &LayerDef) -> String {
     sql
 }
 
-pub fn row_to_feature(def: &LayerDef, row: &PgRow) -> Result<Feature, StoreError> {
+pub fn row_to_feature(def: &LayerDef, row: &PgRow) -> Result<Feature> {
     let mut properties = serde_json::Map::new();
     let mut idx = 3;
     for p in def.columns() {
@@ -57,8 +56,8 @@ pub fn row_to_feature(def: &LayerDef, row: &PgRow) -> Result<Feature, StoreError
         idx += 1;
     }
     Ok(Feature {
-        id: row.try_get(0).map_err(map_err)?,
-        version: row.try_get(1).map_err(map_err)?,
+        id: row.try_get(0)?,
+        version: row.try_get(1)?,
         geometry: read_geometry(row, 2)?,
         properties,
         geometries,
@@ -66,11 +65,10 @@ pub fn row_to_feature(def: &LayerDef, row: &PgRow) -> Result<Feature, StoreError
 }
 
 /// Reads a whole layer in id order.
-pub async fn load_all(pool: &PgPool, def: &LayerDef) -> Result<Vec<Feature>, StoreError> {
+pub async fn load_all(pool: &PgPool, def: &LayerDef) -> Result<Vec<Feature>> {
     let rows = sqlx::query(&format!("{} ORDER BY t.fid", select_sql(def)))
         .fetch_all(pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
     rows.iter().map(|r| row_to_feature(def, r)).collect()
 }
 
@@ -80,7 +78,7 @@ pub async fn load_one(
     def: &LayerDef,
     id: i64,
     lock: bool,
-) -> Result<Option<Feature>, StoreError> {
+) -> Result<Option<Feature>> {
     let sql = format!(
         "{} WHERE t.fid = $1{}",
         select_sql(def),
@@ -89,17 +87,12 @@ pub async fn load_one(
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(map_err)?;
+        .await?;
     row.map(|r| row_to_feature(def, &r)).transpose()
 }
 
 /// Inserts drafts at version 1 and returns their new ids, in order.
-pub async fn insert(
-    conn: &mut PgConnection,
-    def: &LayerDef,
-    drafts: &[Draft],
-) -> Result<Vec<i64>, StoreError> {
+pub async fn insert(conn: &mut PgConnection, def: &LayerDef, drafts: &[Draft]) -> Result<Vec<i64>> {
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
@@ -110,8 +103,7 @@ pub async fn insert(
     .bind(&t)
     .bind(drafts.len() as i64)
     .fetch_all(&mut *conn)
-    .await
-    .map_err(map_err)?;
+    .await?;
     for (chunk, ids) in drafts.chunks(BATCH).zip(ids.chunks(BATCH)) {
         insert_chunk(conn, def, chunk, ids).await?;
     }
@@ -123,9 +115,9 @@ async fn insert_chunk(
     def: &LayerDef,
     drafts: &[Draft],
     ids: &[i64],
-) -> Result<(), StoreError> {
+) -> Result<()> {
     let add =
-        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(|e| other(format!("binding: {e}")));
+        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(SqlError::bind("a feature column"));
     let mut args = PgArguments::default();
     add(args.add(ids))?;
     let geoms: Vec<Option<GeomParam<'_>>> = drafts
@@ -162,10 +154,7 @@ async fn insert_chunk(
         unnest.join(", "),
         aliases.join(", "),
     );
-    sqlx::query_with(&sql, args)
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+    sqlx::query_with(&sql, args).execute(&mut *conn).await?;
 
     for p in def.geometry_properties() {
         let (fids, geoms): (Vec<i64>, Vec<GeomParam<'_>>) = drafts
@@ -183,8 +172,7 @@ async fn insert_chunk(
         .bind(fids)
         .bind(geoms)
         .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+        .await?;
     }
     Ok(())
 }
@@ -196,9 +184,9 @@ pub async fn update(
     id: i64,
     version: i64,
     draft: &Draft,
-) -> Result<(), StoreError> {
+) -> Result<()> {
     let add =
-        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(|e| other(format!("binding: {e}")));
+        |r: Result<(), sqlx::error::BoxDynError>| r.map_err(SqlError::bind("a feature column"));
     let mut args = PgArguments::default();
     add(args.add(id))?;
     add(args.add(version))?;
@@ -213,10 +201,7 @@ pub async fn update(
         feature_table(def),
         sets.join(", ")
     );
-    sqlx::query_with(&sql, args)
-        .execute(&mut *conn)
-        .await
-        .map_err(map_err)?;
+    sqlx::query_with(&sql, args).execute(&mut *conn).await?;
     for p in def.geometry_properties() {
         set_linked(conn, def, &p.name, id, draft.geometries.get(&p.name)).await?;
     }
@@ -229,7 +214,7 @@ async fn set_linked(
     property: &str,
     id: i64,
     g: Option<&Geometry<f64>>,
-) -> Result<(), StoreError> {
+) -> Result<()> {
     let lt = linked_table(def, property);
     let r = match g {
         Some(g) => {
@@ -247,19 +232,18 @@ async fn set_linked(
             sqlx::query(&sql).bind(id).execute(&mut *conn).await
         }
     };
-    r.map_err(map_err)?;
+    r?;
     Ok(())
 }
 
 /// Deletes a feature; its linked geometries go with it (ON DELETE CASCADE).
-pub async fn remove(conn: &mut PgConnection, def: &LayerDef, id: i64) -> Result<(), StoreError> {
+pub async fn remove(conn: &mut PgConnection, def: &LayerDef, id: i64) -> Result<()> {
     sqlx::query(&format!(
         "DELETE FROM {} WHERE fid = $1",
         feature_table(def)
     ))
     .bind(id)
     .execute(&mut *conn)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }

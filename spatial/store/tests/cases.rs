@@ -19,9 +19,9 @@ use onemap_spatial::cases::{
     FeatureRef, HistoryRecord, NewAttachment, NewCase, NewEvent, Step,
 };
 use onemap_spatial::catalog::{Catalog, Change, ChangeListener};
-use onemap_spatial::store::gpkg::GpkgStore;
-use onemap_spatial::store::postgis::PostgresStore;
 use onemap_spatial::{CatalogError, Draft, Store};
+use onemap_store::gpkg::GpkgStore;
+use onemap_store::postgis::PostgresStore;
 use parking_lot::Mutex;
 use serde_json::json;
 

@@ -18,29 +18,34 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, Row};
 
-use crate::cases::CaseStore;
-use crate::feature::{Draft, Feature, rect_union};
-use crate::schema::LayerDef;
-use crate::store::{LayerNote, Store, StoreError};
+use onemap_spatial::cases::CaseStore;
+use onemap_spatial::feature::{Draft, Feature, rect_union};
+use onemap_spatial::schema::LayerDef;
+use onemap_spatial::store::{LayerNote, Store, StoreError};
+
+use crate::sql::SqlError;
+use crate::sql::cases::SqlCases;
 
 pub use codec::{SRS_ID, decode_geometry, encode_geometry};
-use table::map_err;
 
 /// A GeoPackage file opened for reading and writing.
 pub struct GpkgStore {
     pool: SqlitePool,
     path: PathBuf,
+    cases: SqlCases<cases::GpkgCases>,
 }
 
 impl GpkgStore {
     /// Opens (creating if needed) a GeoPackage file and its core tables.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Other(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|source| SqlError::Dir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(map_err)?
+            .map_err(SqlError::from)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -50,12 +55,13 @@ impl GpkgStore {
             .max_connections(4)
             .connect_with(opts)
             .await
-            .map_err(map_err)?;
-        let mut conn = pool.acquire().await.map_err(map_err)?;
-        meta::init(&mut conn).await.map_err(map_err)?;
+            .map_err(SqlError::from)?;
+        let mut conn = pool.acquire().await.map_err(SqlError::from)?;
+        meta::init(&mut conn).await.map_err(SqlError::from)?;
         cases::init(&mut conn).await?;
         drop(conn);
         Ok(Self {
+            cases: SqlCases(cases::GpkgCases(pool.clone())),
             pool,
             path: path.to_path_buf(),
         })
@@ -102,7 +108,9 @@ impl GpkgStore {
             };
             out.push(f);
         }
-        meta::touch(conn, &def.id, bounds).await.map_err(map_err)?;
+        meta::touch(conn, &def.id, bounds)
+            .await
+            .map_err(SqlError::from)?;
         Ok(out)
     }
 }
@@ -110,7 +118,7 @@ impl GpkgStore {
 #[async_trait]
 impl Store for GpkgStore {
     fn cases(&self) -> &dyn CaseStore {
-        self
+        &self.cases
     }
 
     fn describe(&self) -> String {
@@ -118,27 +126,27 @@ impl Store for GpkgStore {
     }
 
     async fn prepare_layer(&self, def: &LayerDef) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = conn.begin().await.map_err(map_err)?;
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        let mut tx = conn.begin().await.map_err(SqlError::from)?;
         table::prepare(&mut tx, def).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await.map_err(SqlError::from)?)
     }
 
     async fn load_layer(&self, def: &LayerDef) -> Result<Vec<Feature>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        table::load_all(&mut conn, def).await
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        Ok(table::load_all(&mut conn, def).await?)
     }
 
     async fn get(&self, def: &LayerDef, id: i64) -> Result<Option<Feature>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        table::load_one(&mut conn, def, id).await
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        Ok(table::load_one(&mut conn, def, id).await?)
     }
 
     async fn insert(&self, def: &LayerDef, drafts: Vec<Draft>) -> Result<Vec<Feature>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = conn.begin().await.map_err(map_err)?;
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        let mut tx = conn.begin().await.map_err(SqlError::from)?;
         let out = Self::insert_in_tx(&mut tx, def, drafts).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await.map_err(SqlError::from)?;
         Ok(out)
     }
 
@@ -149,16 +157,16 @@ impl Store for GpkgStore {
         expected: Option<i64>,
         draft: Draft,
     ) -> Result<(Feature, Feature), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = conn.begin().await.map_err(map_err)?;
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        let mut tx = conn.begin().await.map_err(SqlError::from)?;
         let old = Self::check_version(&mut tx, def, id, expected).await?;
         let version = old.version + 1;
         table::write(&mut tx, def, Some(id), version, &draft).await?;
         let new = Feature::from_draft(id, version, draft);
         meta::touch(&mut tx, &def.id, new.bounds())
             .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+            .map_err(SqlError::from)?;
+        tx.commit().await.map_err(SqlError::from)?;
         Ok((old, new))
     }
 
@@ -168,18 +176,20 @@ impl Store for GpkgStore {
         id: i64,
         expected: Option<i64>,
     ) -> Result<Feature, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = conn.begin().await.map_err(map_err)?;
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        let mut tx = conn.begin().await.map_err(SqlError::from)?;
         let old = Self::check_version(&mut tx, def, id, expected).await?;
         table::remove(&mut tx, def, id).await?;
-        meta::touch(&mut tx, &def.id, None).await.map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        meta::touch(&mut tx, &def.id, None)
+            .await
+            .map_err(SqlError::from)?;
+        tx.commit().await.map_err(SqlError::from)?;
         Ok(old)
     }
 
     async fn set_note(&self, layer: &str, note: &LayerNote) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = conn.begin().await.map_err(map_err)?;
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        let mut tx = conn.begin().await.map_err(SqlError::from)?;
         sqlx::query(
             "INSERT INTO onemap_layers (layer, provenance, synthetic) VALUES (?, ?, ?)
              ON CONFLICT(layer) DO UPDATE SET provenance = excluded.provenance, synthetic = excluded.synthetic",
@@ -189,15 +199,15 @@ impl Store for GpkgStore {
         .bind(note.synthetic)
         .execute(&mut *tx)
         .await
-        .map_err(map_err)?;
+        .map_err(SqlError::from)?;
         // Also where GeoPackage readers look: the table description.
         sqlx::query("UPDATE gpkg_contents SET description = ? WHERE table_name = ?")
             .bind(note.provenance.as_deref().unwrap_or(""))
             .bind(layer)
             .execute(&mut *tx)
             .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+            .map_err(SqlError::from)?;
+        Ok(tx.commit().await.map_err(SqlError::from)?)
     }
 
     async fn note(&self, layer: &str) -> Result<Option<LayerNote>, StoreError> {
@@ -205,11 +215,11 @@ impl Store for GpkgStore {
             .bind(layer)
             .fetch_optional(&self.pool)
             .await
-            .map_err(map_err)?;
+            .map_err(SqlError::from)?;
         row.map(|r| {
             Ok(LayerNote {
-                provenance: r.try_get(0).map_err(map_err)?,
-                synthetic: r.try_get(1).map_err(map_err)?,
+                provenance: r.try_get(0).map_err(SqlError::from)?,
+                synthetic: r.try_get(1).map_err(SqlError::from)?,
             })
         })
         .transpose()

@@ -1,0 +1,8 @@
+//! SQL shared by both backends, so that they store, filter and fail alike.
+
+pub mod cases;
+mod error;
+mod filter;
+
+pub use error::{Result, SqlError};
+pub use filter::{Arg, Dialect, Where, where_sql};

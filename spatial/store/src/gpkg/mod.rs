@@ -13,18 +13,18 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, Row};
 
 use onemap_spatial::cases::CaseStore;
 use onemap_spatial::feature::{Draft, Feature, rect_union};
 use onemap_spatial::schema::LayerDef;
 use onemap_spatial::store::{LayerNote, Store, StoreError};
 
-use crate::sql::SqlError;
 use crate::sql::cases::SqlCases;
+use crate::sql::{self, Dialect, SqlError};
 
 pub use codec::{SRS_ID, decode_geometry, encode_geometry};
 
@@ -190,16 +190,7 @@ impl Store for GpkgStore {
     async fn set_note(&self, layer: &str, note: &LayerNote) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
         let mut tx = conn.begin().await.map_err(SqlError::from)?;
-        sqlx::query(
-            "INSERT INTO onemap_layers (layer, provenance, synthetic) VALUES (?, ?, ?)
-             ON CONFLICT(layer) DO UPDATE SET provenance = excluded.provenance, synthetic = excluded.synthetic",
-        )
-        .bind(layer)
-        .bind(&note.provenance)
-        .bind(note.synthetic)
-        .execute(&mut *tx)
-        .await
-        .map_err(SqlError::from)?;
+        sql::write_note::<sqlx::Sqlite>(&mut tx, Dialect::Sqlite, layer, note).await?;
         // Also where GeoPackage readers look: the table description.
         sqlx::query("UPDATE gpkg_contents SET description = ? WHERE table_name = ?")
             .bind(note.provenance.as_deref().unwrap_or(""))
@@ -211,17 +202,7 @@ impl Store for GpkgStore {
     }
 
     async fn note(&self, layer: &str) -> Result<Option<LayerNote>, StoreError> {
-        let row = sqlx::query("SELECT provenance, synthetic FROM onemap_layers WHERE layer = ?")
-            .bind(layer)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(SqlError::from)?;
-        row.map(|r| {
-            Ok(LayerNote {
-                provenance: r.try_get(0).map_err(SqlError::from)?,
-                synthetic: r.try_get(1).map_err(SqlError::from)?,
-            })
-        })
-        .transpose()
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        Ok(sql::read_note::<sqlx::Sqlite>(&mut conn, Dialect::Sqlite, layer).await?)
     }
 }

@@ -62,9 +62,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, Row};
 
 use onemap_spatial::cases::CaseStore;
 use onemap_spatial::feature::{Draft, Feature};
@@ -72,8 +72,8 @@ use onemap_spatial::items::{ItemPage, ItemQuery};
 use onemap_spatial::schema::LayerDef;
 use onemap_spatial::store::{LayerNote, Store, StoreError};
 
-use crate::sql::SqlError;
 use crate::sql::cases::SqlCases;
+use crate::sql::{self, Dialect, SqlError};
 
 pub use changes::RemoteChange;
 pub use feed::ChangeFeed;
@@ -324,16 +324,7 @@ impl Store for PostgresStore {
     async fn set_note(&self, layer: &str, note: &LayerNote) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
         let mut tx = conn.begin().await.map_err(SqlError::from)?;
-        sqlx::query(
-            "INSERT INTO onemap_layers (layer, provenance, synthetic) VALUES ($1, $2, $3)
-             ON CONFLICT (layer) DO UPDATE SET provenance = excluded.provenance, synthetic = excluded.synthetic",
-        )
-        .bind(layer)
-        .bind(&note.provenance)
-        .bind(note.synthetic)
-        .execute(&mut *tx)
-        .await
-        .map_err(SqlError::from)?;
+        sql::write_note::<sqlx::Postgres>(&mut tx, Dialect::Postgres, layer, note).await?;
         // Also where other PostgreSQL tools look: the table comment.
         if let Some(p) = &note.provenance {
             let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
@@ -361,18 +352,8 @@ impl Store for PostgresStore {
     }
 
     async fn note(&self, layer: &str) -> Result<Option<LayerNote>, StoreError> {
-        let row = sqlx::query("SELECT provenance, synthetic FROM onemap_layers WHERE layer = $1")
-            .bind(layer)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(SqlError::from)?;
-        row.map(|r| {
-            Ok(LayerNote {
-                provenance: r.try_get(0).map_err(SqlError::from)?,
-                synthetic: r.try_get(1).map_err(SqlError::from)?,
-            })
-        })
-        .transpose()
+        let mut conn = self.pool.acquire().await.map_err(SqlError::from)?;
+        Ok(sql::read_note::<sqlx::Postgres>(&mut conn, Dialect::Postgres, layer).await?)
     }
 
     fn serves_from_database(&self) -> bool {

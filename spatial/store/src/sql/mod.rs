@@ -1,6 +1,8 @@
 //! SQL shared by both backends, so that they store, filter and fail alike.
 
 pub mod cases;
+mod notes;
+pub use notes::{read as read_note, write as write_note};
 mod error;
 mod filter;
 

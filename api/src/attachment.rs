@@ -24,11 +24,13 @@ const MAX_PIXELS: u64 = 100_000_000;
 /// An attachment ready to store.
 #[derive(Debug)]
 pub struct Processed {
+    /// The name the client gave the file.
     pub filename: String,
     /// Of the stored bytes: `image/jpeg` for every image, `application/pdf` for documents.
     pub content_type: &'static str,
     /// The upload's size.
     pub original_size: usize,
+    /// The bytes kept: the re-encoded JPEG for an image, the PDF as sent.
     pub stored: Vec<u8>,
     /// JPEG, for images only.
     pub thumbnail: Option<Vec<u8>>,

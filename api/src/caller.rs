@@ -17,8 +17,11 @@ pub use onemap_workflow::Level;
 /// The caller of a request: identity, role, level and the area they answer for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Caller {
+    /// The user's id, recorded in case history.
     pub user: String,
+    /// The workflow role the caller acts in (`roles.yaml`).
     pub role: String,
+    /// The level the caller acts at: city, district or township.
     pub level: Level,
     /// District code the caller is limited to (None: the whole city).
     pub district: Option<String>,

@@ -113,7 +113,9 @@ impl ServeConfig {
 #[derive(Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeocodeProviders {
+    /// AMap (Gaode) web service, GCJ-02 coordinates.
     pub amap: Option<ProviderKey>,
+    /// Baidu Maps web service, BD-09 coordinates.
     pub baidu: Option<ProviderKey>,
     /// Per request to a provider, in milliseconds (default 3000).
     pub timeout_ms: Option<u64>,
@@ -123,6 +125,7 @@ pub struct GeocodeProviders {
 #[derive(Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderKey {
+    /// The web-service key; never logged (the `Debug` form masks it).
     pub key: String,
     /// Scheme and host; the provider's public endpoint when absent.
     pub base_url: Option<String>,

@@ -31,6 +31,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Progress of a job that just started: no rows, phase `reading`, the clock running.
     pub fn new() -> Self {
         Self {
             rows: AtomicU64::new(0),
@@ -92,11 +93,14 @@ enum Outcome {
 
 /// One background job.
 pub struct Job {
+    /// A counter and a hash (`{n}-{hash:016x}`), so other users do not stumble on a job's URL;
+    /// access is checked anyway.
     pub id: String,
     /// What it does, for listings: e.g. `{"kind":"import","layer":…}`.
     pub about: Value,
     /// Who started it; only they (or a city-level caller) may read it.
     owner: Caller,
+    /// Updated by the worker, sampled by `GET /jobs/{id}`.
     pub progress: Progress,
     outcome: Mutex<Outcome>,
     started_at: DateTime<Utc>,

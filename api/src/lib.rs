@@ -2,19 +2,35 @@
 //!
 //! [`start`] is what the `onemap serve` binary runs; tests call it too, on a free port.
 
+#![warn(missing_docs)]
+
+// Case attachments: type and size checked, images re-encoded with a thumbnail.
 pub mod attachment;
+// Who is asking: the caller every handler receives (development headers until authentication).
 pub mod caller;
+// Server configuration from flags and environment variables.
 pub mod config;
+// CRS parameters at the API's edges, and conversion failures as problems.
 pub mod coords;
+// Path, query and JSON extractors whose rejections are problem responses.
 pub mod extract;
+// The server's geocoder built from the configuration: live gazetteer plus keyed providers.
 mod geocoder;
+// Background jobs (large imports): started with a 202, watched through `/jobs/{id}`.
 pub mod jobs;
+// The OpenAPI 3.1 description served at `/openapi.json`, from the handlers' annotations.
 pub mod openapi;
+// RFC 9457 problem responses and every problem type the server answers with.
 pub mod problem;
+// The HTTP surface, one module per resource: parse, call one domain function, render.
 mod routes;
+// The case timer loop: deadlines and reminders fired from the store's `next_due_at`.
 mod scheduler;
+// First-start loading of the sample data.
 pub mod seed;
+// What every handler shares.
 pub mod state;
+// Case events POSTed to configured URLs, retried, each attempt logged.
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -94,8 +110,11 @@ pub fn layers(cfg: &ServeConfig) -> anyhow::Result<LayerRegistry> {
 
 /// A running server.
 pub struct Server {
+    /// The address it listens on (the actual port when the configuration asked for port 0).
     pub addr: SocketAddr,
+    /// What its handlers share, for callers in the same process (tests, tools).
     pub state: AppState,
+    /// The serving task; aborting it stops the server.
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Tasks that live as long as the server (following other instances, pruning the log).
     background: Vec<tokio::task::JoinHandle<()>>,

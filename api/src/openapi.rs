@@ -136,6 +136,7 @@ impl utoipa::IntoResponses for Problems {
         (name = "cases", description = "Cases, their workflows and events"),
     )
 )]
+/// The document's fixed parts (info, tags); the paths come from the router.
 pub struct ApiDoc;
 
 /// The base document, with the problem types listed in its description.

@@ -136,12 +136,15 @@ pub struct Problem(Box<Body>);
 /// The members of a problem body.
 #[derive(Debug, Clone, Serialize)]
 pub struct Body {
+    /// The HTTP status; sent as the response's status, not as a member.
     #[serde(skip)]
     pub status: StatusCode,
     /// A URI naming the kind of problem; relative, under `/problems/`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The same for every problem of a type: a short human summary of it.
     pub title: String,
+    /// What went wrong in this request, for a human.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Each offending field, for validation problems.
@@ -165,11 +168,13 @@ impl Problem {
         }))
     }
 
+    /// Adds the `detail`: what went wrong in this request.
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.0.detail = Some(d.into());
         self
     }
 
+    /// Adds an extension member `key` (RFC 9457 §3.2), e.g. the current version on a 412.
     pub fn with(mut self, key: &str, v: impl Into<serde_json::Value>) -> Self {
         self.0.extra.insert(key.into(), v.into());
         self

@@ -17,8 +17,11 @@ use crate::jobs::Jobs;
 /// Shared server state: the catalog (store + index), the tile cache, and settings.
 #[derive(Clone)]
 pub struct AppState {
+    /// The layers, their store (the source of truth) and the in-memory index that serves reads.
     pub catalog: Arc<Catalog>,
+    /// Encoded vector tiles; the catalog invalidates what each write touches.
     pub tiles: Arc<TileCache>,
+    /// Transformers between the store's CRS and those clients ask for.
     pub coords: Arc<Coords>,
     /// The gazetteer (rebuilt when its layers change) and the upstream geocoders.
     pub geocoder: Arc<Geocoder>,

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
+/// `GET /health`: status, version, store, layer and feature counts, tile cache use.
 #[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, description = "status, version, store, layers, features, tile_cache", body = crate::openapi::JsonObject), crate::openapi::Problems))]
 pub async fn health(State(st): State<AppState>) -> Json<Value> {
     let features: usize = st.catalog.layers().map(|l| l.read(|ix| ix.len())).sum();

@@ -1,22 +1,40 @@
 //! The HTTP surface, one module per resource.
 
+// Cases over HTTP: workflows, cases on features, actions, attachments, stats, tiles, events.
 pub(crate) mod cases;
+// `/coord/*`: CRS conversion of points, batches, GeoJSON and CSV; local-correction fits.
 mod coord;
+// `POST /collections/{layer}/dedup`: buffer dedup of incoming reports.
 mod dedup;
+// Feature writes (POST, PUT, PATCH, DELETE) with optimistic concurrency.
 mod edit;
+// `GET /collections/{layer}/export`: a selection as GeoJSON, CSV, XLSX or GeoPackage.
 mod export;
+// `/geocode`, `/geocode/fused` and `/reverse`: geocoding over the server's gazetteer.
 mod geocode;
+// `geocode=true` on writes: a missing point filled from the feature's address.
 mod geofill;
+// `GET /health`: liveness and what a monitor wants to see.
 mod health;
+// `POST /collections/{layer}/import`: a file of features, validated or committed.
 mod import;
+// `GET /collections/{layer}/items[/{id}]`: reading features.
 mod items;
+// `GET /jobs/{id}[/events]`: watching a background job.
 mod jobs;
+// `/layers` and `/collections`: the layer listings.
 mod layers;
+// `POST /measure`: geodesic length, area and perimeter.
 mod measure;
+// `POST /query`: selection, sorting, paging, counts and grouped aggregates.
 mod query;
+// MapLibre styles built into the binary.
 mod styles;
+// `GET /thematic`: range-value thematic maps and their tiles.
 mod thematic;
+// Vector tiles and their TileJSON.
 mod tiles;
+// The one-map viewer page and the glyphs its labels need.
 mod viewer;
 
 use axum::extract::DefaultBodyLimit;

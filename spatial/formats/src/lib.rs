@@ -9,5 +9,9 @@
 //! columns to properties) and the GeoPackage store (which writes and reads onemap's own
 //! GeoPackages); it must not know HTTP, jobs or callers.
 
+#![warn(missing_docs)]
+
+// Uploaded files into rows, each format read on a thread of its own.
 pub mod read;
+// A layer's features as a file: GeoJSON, CSV, XLSX, GeoPackage.
 pub mod write;

@@ -8,6 +8,9 @@
 //! caller hands it the spooled file and a [`Progress`] to report to, and renders the
 //! [`Imported`] report or the [`ImportFailure`].
 
+#![warn(missing_docs)]
+
+// Each row converted, geocoded, validated, key-matched and dedup-checked, on a blocking thread.
 mod check;
 
 use std::path::PathBuf;

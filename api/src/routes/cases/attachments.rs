@@ -24,6 +24,7 @@ pub const BODY_LIMIT: usize = MAX_FILES * (MAX_BYTES / 3 + 1) * 4 + (1 << 20);
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Upload {
+    /// The file's name, as the client gives it.
     pub filename: String,
     /// The file's bytes, standard base64 (padding optional).
     pub content_base64: String,

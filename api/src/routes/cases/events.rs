@@ -25,6 +25,7 @@ pub const POLL: Duration = Duration::from_secs(1);
 /// Events read from the outbox at a time.
 pub const BATCH: i64 = 100;
 
+/// The query of `GET /events`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

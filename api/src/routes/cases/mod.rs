@@ -5,14 +5,23 @@
 //! routes turn the caller into an engine [`Actor`], requests into service calls, and cases
 //! and refusals into JSON and problems.
 
+// `POST /cases/{id}/actions/{action}`: one versioned step.
 pub mod actions;
+// Files sent with an action, and reading them and their thumbnails back.
 pub mod attachments;
+// `POST /cases`: a case on an existing feature or on one created with it.
 pub mod create;
+// `GET /events`: case notifications as server-sent events from the outbox.
 pub mod events;
+// Reading cases: one, a filtered list, a feature's cases.
 pub mod read;
+// `GET /cases/stats`: counts for dashboards.
 pub mod stats;
+// `GET /cases/tiles/{z}/{x}/{y}.mvt`: the `cases` map layer.
 pub mod tiles;
+// Cases as JSON: the list summary and the full case.
 mod view;
+// `GET /workflows[/{id}]`: the definitions, for forms and diagrams.
 pub mod workflows;
 
 pub use view::{full_view, summary};

@@ -12,6 +12,7 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use super::table::Layout;
 use super::{Emit, Input};
 
+/// Streams the CSV's rows to `emit`; Err when the file cannot be read as CSV of this layer.
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let size = std::fs::metadata(&input.path)
         .map_err(|e| e.to_string())?

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::Row;
 use super::{Emit, Input};
 
+/// Parses the document and emits each feature as a row.
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let file = std::fs::File::open(&input.path).map_err(|e| e.to_string())?;
     let mut v: Value =

@@ -18,6 +18,8 @@ use super::Row as ImportRow;
 use super::table::Layout;
 use super::{Emit, Input, geometry_json, number};
 
+/// Emits the rows of the chosen feature table, blocking on the runtime (sqlx is async); an
+/// onemap export is read through the store.
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     input.runtime.block_on(read_async(input, emit))
 }

@@ -2,11 +2,17 @@
 //! its own and hands rows over a bounded channel, so reading overlaps checking and a
 //! million-row file is never held as rows all at once.
 
+// CSV in UTF-8 or GBK, streamed.
 mod csv;
+// A GeoJSON FeatureCollection or Feature, parsed whole.
 mod geojson;
+// A GeoPackage feature table: onemap's own through the store, any other generically.
 mod gpkg;
+// A zipped Shapefile, with its .prj and .cpg.
 mod shp;
+// Table columns matched to layer properties, cells typed by them (CSV, XLSX, GeoPackage).
 mod table;
+// The first sheet of an XLSX workbook.
 mod xlsx;
 
 use std::path::PathBuf;
@@ -27,7 +33,10 @@ pub struct Row {
     /// 1-based: the feature's index in GeoJSON, GeoPackage and Shapefile, the spreadsheet row
     /// (header = 1) in tables.
     pub row: usize,
+    /// The primary geometry as a GeoJSON object, in the file's CRS; None when the row has
+    /// none (the layer decides whether that is allowed).
     pub geometry: Option<Value>,
+    /// The properties as read, typed by their declaration where the format is untyped text.
     pub properties: Map<String, Value>,
     /// (column, message) found while reading.
     pub issues: Vec<(String, String)>,
@@ -38,8 +47,11 @@ const CHANNEL_ROWS: usize = 4096;
 
 /// What a reader needs besides the file.
 pub struct Input {
+    /// The uploaded file, spooled to disk.
     pub path: PathBuf,
+    /// `geojson`, `csv`, `xlsx`, `shp` (zipped) or `gpkg`; any other name is read as `gpkg`.
     pub format: String,
+    /// The layer the rows are for: its properties name the columns.
     pub def: Arc<LayerDef>,
     /// True when the request names the CRS: what the file declares is then not consulted.
     pub crs_given: bool,
@@ -50,7 +62,7 @@ pub struct Input {
 }
 
 /// The reader's side: rows out, progress noted.
-pub struct Emit {
+pub(crate) struct Emit {
     tx: SyncSender<Row>,
     fraction_ppm: Arc<AtomicU64>,
     crs: Arc<Mutex<Option<Crs>>>,
@@ -79,6 +91,7 @@ impl Emit {
 
 /// The checker's side: the rows as they come, then the reader's verdict on the file.
 pub struct Incoming {
+    /// The rows in file order; the channel closes when the reader stops, for good or ill.
     pub rows: Receiver<Row>,
     fraction_ppm: Arc<AtomicU64>,
     crs: Arc<Mutex<Option<Crs>>>,
@@ -136,7 +149,7 @@ pub fn spawn(input: Input) -> Incoming {
 /// A geometry read from a file as GeoJSON. Shapefiles and many GeoPackages hold every polygon
 /// as a MultiPolygon (every line as a MultiLineString); a one-part multi is unwrapped when the
 /// layer wants the single type.
-pub fn geometry_json(def: &LayerDef, g: Geometry<f64>) -> Value {
+pub(crate) fn geometry_json(def: &LayerDef, g: Geometry<f64>) -> Value {
     let g = match (def.geometry, g) {
         (GeometryType::Polygon, Geometry::MultiPolygon(mut m)) if m.0.len() == 1 => {
             Geometry::Polygon(m.0.remove(0))
@@ -154,7 +167,7 @@ pub fn geometry_json(def: &LayerDef, g: Geometry<f64>) -> Value {
 
 /// A number as a cell's text: whole numbers without a spurious `.0`, so integer and code
 /// properties read them.
-pub fn number(f: f64) -> String {
+pub(crate) fn number(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 9e15 {
         format!("{}", f as i64)
     } else {

@@ -15,6 +15,7 @@ use shapefile::dbase::{self, FieldValue};
 use super::table::Layout;
 use super::{Emit, Input, geometry_json, number};
 
+/// Unzips to a temporary directory and emits each shape with its record.
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let shp = unzip(&input.path, dir.path(), input.table.as_deref())?;

@@ -6,6 +6,7 @@ use calamine::{Data, Reader, Xlsx};
 use super::table::Layout;
 use super::{Emit, Input, number};
 
+/// Reads the first sheet and emits its rows (row 2 on: row 1 is the header).
 pub fn read(input: &Input, emit: &Emit) -> Result<(), String> {
     let mut book: Xlsx<_> =
         calamine::open_workbook(&input.path).map_err(|e| format!("not an xlsx workbook: {e}"))?;

@@ -1,10 +1,15 @@
 //! Writing a layer's features as a file, one format per module; the CSV and XLSX writers
 //! share one tabular layout ([`Columns`]).
 
+// CSV in UTF-8 with a byte-order mark, so Excel reads it as UTF-8.
 pub mod csv;
+// A GeoJSON FeatureCollection, written feature by feature.
 pub mod geojson;
+// A GeoPackage written by onemap's own GeoPackage store.
 pub mod gpkg;
+// The column layout CSV and XLSX share.
 mod table;
+// An XLSX workbook of one sheet, with typed cells.
 pub mod xlsx;
 
 pub use table::{Cell, Columns};

@@ -31,10 +31,15 @@ pub struct Columns<'a> {
 /// One value, typed so XLSX can write numbers, booleans and dates as such; CSV writes
 /// [`Cell::text`].
 pub enum Cell<'a> {
+    /// No value (a missing or null property, or no point): an empty cell.
     Empty,
+    /// An id or integer property.
     Int(i64),
+    /// A number property or a coordinate.
     Num(f64),
+    /// A boolean property.
     Bool(bool),
+    /// Text: strings, codes (kept as text for their leading zeros), WKT, joined lists.
     Text(Cow<'a, str>),
     /// `YYYY-MM-DD`, as stored.
     Date(&'a str),

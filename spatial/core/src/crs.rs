@@ -26,11 +26,6 @@ impl Coords {
         })
     }
 
-    /// The configuration the transformers follow.
-    pub fn config(&self) -> &CoordConfig {
-        &self.cfg
-    }
-
     /// The transformer from one CRS to another.
     pub fn transformer(&self, from: Crs, to: Crs) -> Result<Transformer, CoordError> {
         if let Some(t) = self.cache.read().get(&(from, to)) {
